@@ -1,0 +1,23 @@
+"""The `thana` command: one Typer app; each area of the product adds its commands from a module here."""
+
+from __future__ import annotations
+
+import typer
+
+from thana.cli import bench, demo, find, force
+
+app = typer.Typer(
+    name="thana",
+    help="Thana: the system behind a city's police stations and the people who write to them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(force.app, name="force")
+app.add_typer(bench.app, name="bench")
+find.register(app)
+demo.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,32 @@
+"""`thana bench …`: measure the fast paths (figures go into the README)."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from thana.cli.common import ForceOption, JsonOption, console, load_force, print_json
+
+app = typer.Typer(help="Benchmarks of the fast paths. Not tests: they report figures.", no_args_is_help=True)
+
+
+def show(title: str, figures: dict, as_json: bool) -> None:
+    if as_json:
+        print_json(figures)
+        return
+    table = Table(title=title, show_header=False)
+    for key, value in figures.items():
+        table.add_row(key.replace("_", " "), f"{value:,}" if isinstance(value, int | float) else str(value))
+    console.print(table)
+
+
+@app.command("locate")
+def bench_locate(
+    force: ForceOption = None,
+    as_json: JsonOption = False,
+    seconds: float = typer.Option(2.0, help="how long to run each measurement"),
+) -> None:
+    """Point -> station lookups per second (single and batch) and free-text resolutions per second, one core."""
+    from thana.bench.locate import run
+
+    show("thana bench locate", run(load_force(force), seconds), as_json)

@@ -1,0 +1,66 @@
+"""The FastAPI application: API, pages, static files, and errors that say what to fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import thana
+from thana.web import api, pages
+from thana.web.deps import current_force, page_language
+from thana.web.i18n import t
+
+
+def _merge_lang(params, code: str) -> str:
+    items = [(k, v) for k, v in params.multi_items() if k != "lang"]
+    return urlencode([*items, ("lang", code)])
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Thana",
+        version=thana.__version__,
+        description="The police force's directory, 'find my police station', and (as they land) intake, "
+        'cases and oversight. Errors are JSON: {"error": "what to fix"}.',
+    )
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    pages.templates.env.filters["merge_lang"] = _merge_lang
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    return app
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith(("/api/", "/open311/", "/webhooks/")) and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+async def _validation_error(request: Request, exc: RequestValidationError):
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path"))
+        problems.append(f"{where}: {err.get('msg')}" if where else err.get("msg"))
+    message = "; ".join(problems) or "invalid request"
+    if _wants_html(request):
+        lang = page_language(request)
+        return pages.render(request, "error.html", lang, status_code=400, message=message, force=current_force())
+    return JSONResponse({"error": message, "detail": exc.errors()}, status_code=400)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException):
+    if _wants_html(request):
+        lang = page_language(request)
+        message = t(lang, "page_not_found") if exc.status_code == 404 else str(exc.detail)
+        return pages.render(
+            request, "error.html", lang, status_code=exc.status_code, message=message, force=current_force()
+        )
+    return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))

@@ -60,7 +60,7 @@ lane west east north south main camp gate garden park lake hill point bazaar baz
 cross nagar wadi pada gaon hai hain nahi nahin kya kyu kyun mein mere mera meri hum tum aap kal aaj abhi
 bhai yaar wala wali kar karo raha rahi rahe gaya gayi tha thi the aur par pe se ko ka ki ke log ladki
 ladka police thana sab kuch ahe aahe nahi mala majha maza mazi amhi tumhi kay kasa kuthe ithe tithe aani
-ani pan la na ho
+ani pan la na ho parle gateway t1 t2 shiv
 """.split()
 )
 SUFFIXES_LATN = tuple(
@@ -83,7 +83,7 @@ class Entry:
     weak: bool = False  # an everyday word: needs a place word beside it
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Match:
     start: int
     end: int
@@ -92,6 +92,7 @@ class Match:
     confidence: float
     how: str  # exact, suffix, fuzzy
     police_context: bool = False
+    words: int = 1  # how many words of the text the match takes
 
     @property
     def resolved_by(self) -> str:
@@ -102,6 +103,7 @@ class Match:
         return "place"
 
 
+@lru_cache(maxsize=262_144)
 def fold(text: str) -> str:
     """Case, accents, Devanagari nukta and vowel length folded away; for comparing spellings."""
     text = unicodedata.normalize("NFKD", text.casefold())
@@ -150,24 +152,76 @@ def skeleton(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", head + rest)
 
 
+# "Andheri (E)", "अंधेरी पूर्व", "Malad W": the sides of a suburb, spelled one way.
+SIDES = {
+    "e": "east",
+    "east": "east",
+    "purv": "east",
+    "purva": "east",
+    "पुर्व": "east",
+    "पु": "east",
+    "w": "west",
+    "west": "west",
+    "paschim": "west",
+    "pashchim": "west",
+    "पश्चिम": "west",
+    "प": "west",
+}
+STATION_WORDS = frozenset({"station", "stn", "rly", "railway", "स्टेशन", "स्थानक", "rs"})
+
+
 def tokenize(text: str) -> list[tuple[str, int, int]]:
     """(folded token, start, end) for each word; runs of single Latin letters merge ("L.T." -> "lt")."""
-    raw = [(fold(m.group().lstrip("#")), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
-    out: list[tuple[str, int, int]] = []
-    i = 0
-    while i < len(raw):
-        tok, s, e = raw[i]
-        if len(tok) == 1 and tok.isascii() and tok.isalpha():
-            j = i
-            while j + 1 < len(raw) and len(raw[j + 1][0]) == 1 and raw[j + 1][0].isascii() and raw[j + 1][0].isalpha():
+    words, groups = _merge_letters([_folded_word(w) for w in TOKEN_RE.findall(text)])
+    spans = _Spans(text, groups)
+    return [(w, *spans.of(k, k + 1)) for k, w in enumerate(words)]
+
+
+_LETTER_PAIR = re.compile(r"(?:^|\x00)[a-z]\x00[a-z](?:\x00|$)")
+
+
+def _is_letter(word: str) -> bool:
+    return len(word) == 1 and word.isascii() and word.isalpha()
+
+
+def _merge_letters(words: list[str]) -> tuple[list[str], list[tuple[int, int]] | None]:
+    """Join runs of single Latin letters ("l", "t" -> "lt"); groups map merged words to raw words."""
+    if not _LETTER_PAIR.search("\x00".join(words)):
+        return words, None
+    out, groups, i = [], [], 0
+    while i < len(words):
+        j = i
+        if _is_letter(words[i]):
+            while j + 1 < len(words) and _is_letter(words[j + 1]):
                 j += 1
-            if j > i:
-                out.append(("".join(t for t, _, _ in raw[i : j + 1]), s, raw[j][2]))
-                i = j + 1
-                continue
-        out.append((tok, s, e))
-        i += 1
-    return out
+        out.append("".join(words[i : j + 1]))
+        groups.append((i, j + 1))
+        i = j + 1
+    return out, groups
+
+
+class _Spans:
+    """Character offsets of words, worked out only when a match needs them."""
+
+    __slots__ = ("_iter", "_offsets", "groups", "text")
+
+    def __init__(self, text: str, groups: list[tuple[int, int]] | None):
+        self.text, self.groups, self._offsets = text, groups, None
+
+    def of(self, first: int, end: int) -> tuple[int, int]:
+        if self.groups is not None:
+            first, end = self.groups[first][0], self.groups[end - 1][1]
+        if self._offsets is None:
+            self._offsets, self._iter = [], TOKEN_RE.finditer(self.text)
+        while len(self._offsets) < end:  # read only as far as needed
+            self._offsets.append(next(self._iter).span())
+        return self._offsets[first][0], self._offsets[end - 1][1]
+
+
+@lru_cache(maxsize=262_144)
+def _folded_word(word: str) -> str:
+    folded = fold(word.lstrip("#"))
+    return SIDES.get(folded, folded)
 
 
 def alias_keys(alias: str) -> list[str]:
@@ -181,6 +235,9 @@ def alias_keys(alias: str) -> list[str]:
     return keys
 
 
+_MISSING = ("", None)
+
+
 class PlaceResolver:
     def __init__(self, force: Force):
         self.force = force
@@ -189,8 +246,7 @@ class PlaceResolver:
         self._deletes: dict[str, set[str]] = {}
         self._skeletons: dict[str, set[str]] = {}
         self._build()
-        self._fuzzy_cached = lru_cache(maxsize=65_536)(self._fuzzy_uncached)
-        self._suffix_cached = lru_cache(maxsize=65_536)(self._strip_suffix_uncached)
+        self._corrected_cached = lru_cache(maxsize=131_072)(self._corrected_uncached)
 
     # -- building ------------------------------------------------------------------------------------
 
@@ -211,119 +267,185 @@ class PlaceResolver:
             for name in (place.name, *place.aliases, *place.names.values()):
                 weak = fold(name) in COMMON_WORDS
                 self._add(name, Entry(place.kind, place.name, unit_id=place.unit_id, place_index=i, weak=weak))
+        self.vocab: set[str] = set()
+        self.longest_from: dict[str, int] = {}  # first word of an alias -> most words in such an alias
         for key in self.exact:
-            if " " in key or DEVANAGARI.search(key) or len(key) < 5 or key.isdigit():
+            parts = key.split(" ")
+            self.vocab.update(parts)
+            self.longest_from[parts[0]] = max(self.longest_from.get(parts[0], 0), len(parts))
+        self._known: dict[str, tuple[str, tuple[str, str] | None]] = {}
+        # first parts of one-word aliases, for "vile parle" written for "vileparle"
+        self._squeeze_starts = {k[:n] for k in self.exact if " " not in k for n in range(3, len(k) - 2)}
+        self._starts = self._squeeze_starts | set(self.longest_from)
+        for word in self.vocab:
+            if DEVANAGARI.search(word) or len(word) < 5 or word.isdigit():
                 continue
-            for d in _deletions(key):
-                self._deletes.setdefault(d, set()).add(key)
-            self._skeletons.setdefault(skeleton(key), set()).add(key)
+            for d in _deletions(word):
+                self._deletes.setdefault(d, set()).add(word)
+            self._skeletons.setdefault(skeleton(word), set()).add(word)
 
     # -- resolving -----------------------------------------------------------------------------------
 
     def resolve(self, text: str) -> list[Match]:
         """Every place, station and handle the text names, best first."""
-        tokens = tokenize(text)
+        raw = TOKEN_RE.findall(text)
+        if not raw:
+            return []
+        known, miss = self._known, _MISSING
+        infos = [known.get(w, miss) for w in raw]
+        if miss in infos:
+            infos = [self._learn(w) if info is miss else info for w, info in zip(raw, infos, strict=True)]
+        words = [info[0] for info in infos]
+        canon = [info[1] for info in infos]
+        words, groups = _merge_letters(words)
+        if groups is not None:
+            canon = [self._reading_of(w) for w in words]
+        spans = _Spans(text, groups)
         matches: list[Match] = []
-        covered = [False] * len(tokens)
-        for i, (tok, s, e) in enumerate(tokens):
-            if tok.startswith("@"):
-                unit_id = self.handles.get(normalise_handle(tok).replace("_", ""))
-                if unit_id is not None:
-                    unit = self.force.units[unit_id]
-                    kind = "handle" if unit.is_station else "hq_handle"
-                    matches.append(Match(s, e, text[s:e], Entry(kind, unit.name, unit_id=unit_id), 1.0, "exact"))
-                covered[i] = True
-        i = 0
-        while i < len(tokens):
-            if covered[i]:
-                i += 1
+        if "@" in text:
+            for k, word in enumerate(words):
+                if word[0] == "@":
+                    self._handle(word, k, spans, matches)
+        # Each word was read once (as written, under an ending, or its nearest spelling); now the names,
+        # starting only at words that begin one (or begin a name written in two halves).
+        starts = self._starts
+        candidates = [
+            i for i, (w, c) in enumerate(zip(words, canon, strict=True)) if w in starts or (c and c[0] in starts)
+        ]
+        done = 0  # words before this index belong to a name already found
+        for i in candidates:
+            if i < done:
                 continue
-            found = self._match_at(tokens, i, text, covered)
+            found = self._match_at(words, canon, i, spans)
             if found:
                 matches.extend(found)
-                for k in range(i, i + found[0].end_token):
-                    covered[k] = True
-                i += found[0].end_token
-            else:
-                i += 1
+                done = i + found[0].words
         return sorted((m for m in matches if m.entry.kind != "hq_handle"), key=_rank)
 
-    def _match_at(self, tokens, i: int, text: str, covered) -> list[_Found] | None:
-        n_max = min(MAX_NGRAM, len(tokens) - i)
-        for n in range(n_max, 0, -1):
-            if any(covered[i : i + n]):
-                continue
-            words = [t for t, _, _ in tokens[i : i + n]]
-            for key, how in self._candidate_keys(words):
-                entries = self.exact.get(key)
-                if entries:
-                    return self._emit(tokens, i, n, text, entries, how, key)
+    def _handle(self, word: str, k: int, spans: _Spans, matches: list[Match]) -> None:
+        unit_id = self.handles.get(normalise_handle(word).replace("_", ""))
+        if unit_id is not None:
+            unit = self.force.units[unit_id]
+            kind = "handle" if unit.is_station else "hq_handle"
+            s, e = spans.of(k, k + 1)
+            matches.append(Match(s, e, spans.text[s:e], Entry(kind, unit.name, unit_id=unit_id), 1.0, "exact"))
+
+    def _learn(self, raw: str) -> tuple[str, tuple[str, str] | None]:
+        """(folded, reading) of a word as written, remembered: a city's vocabulary is not endless."""
+        if len(self._known) > 300_000:
+            self._known.clear()
+        folded = _folded_word(raw)
+        info = self._known[raw] = (folded, self._reading_of(folded))
+        return info
+
+    def _reading_of(self, word: str) -> tuple[str, str] | None:
+        """(the alias word this word is, how it was read), or None when it is part of no name."""
+        if word in self.vocab:
+            return word, "exact"
+        return self._corrected_cached(word)
+
+    def _corrected_uncached(self, word: str) -> tuple[str, str] | None:
+        if word[0] == "@":
+            return None
+        stripped = self._strip_suffix_uncached(word)
+        if stripped:
+            return stripped, "suffix"
+        if len(word) >= 5 and word not in COMMON_WORDS:
+            fuzzy = self._fuzzy_uncached(word)
+            if fuzzy:
+                return fuzzy, "fuzzy"
         return None
 
-    def _candidate_keys(self, words: list[str]):
-        spaced = " ".join(words)
-        yield spaced, "exact"
-        if len(words) > 1:
-            yield "".join(words), "exact"
-        last = self._suffix_cached(words[-1])
-        if last:
-            yield " ".join([*words[:-1], last]), "suffix"
-        if len(words) <= 2:
-            squeezed = "".join(words)
-            if len(squeezed) >= 5 and not (len(words) == 1 and squeezed in COMMON_WORDS):
-                fuzzy = self._fuzzy_cached(squeezed)
-                if fuzzy:
-                    yield fuzzy, "fuzzy"
+    def _match_at(self, tokens, canon, i: int, spans: _Spans) -> list[Match] | None:
+        first = canon[i]
+        if first is None:
+            return self._match_squeezed(tokens, canon, i, spans)
+        longest = min(self.longest_from.get(first[0], 0), len(tokens) - i, MAX_NGRAM)
+        for n in range(longest, 0, -1):
+            run = canon[i : i + n]
+            if None in run:
+                continue
+            key = " ".join(c[0] for c in run)
+            entries = self.exact.get(key)
+            if entries:
+                how = next((c[1] for c in run if c[1] != "exact"), "exact")
+                return self._emit(tokens, i, n, spans, entries, how, key)
+        return self._match_squeezed(tokens, canon, i, spans)
 
-    def _emit(self, tokens, i, n, text, entries, how, key) -> list[_Found] | None:
-        s, e = tokens[i][1], tokens[i + n - 1][2]
+    def _match_squeezed(self, tokens, canon, i: int, spans: _Spans) -> list[Match] | None:
+        """'vile parle' written for the one-word alias 'vileparle' (and misspelt)."""
+        if i + 1 >= len(tokens) or tokens[i] not in self._squeeze_starts or len(tokens[i + 1]) < 3:
+            return None
+        squeezed = tokens[i] + tokens[i + 1]
+        read = (squeezed, "exact") if squeezed in self.exact else self._corrected_cached(squeezed)
+        if read and read[0] in self.exact:
+            return self._emit(tokens, i, 2, spans, self.exact[read[0]], read[1], read[0])
+        return None
+
+    def _emit(self, tokens, i, n, spans: _Spans, entries, how, key) -> list[Match] | None:
+        if i + n < len(tokens) and tokens[i + n] in STATION_WORDS:
+            entries = self._railway_station_of(entries) or entries
+            n += 1  # "Dadar station" names the station, words and all
+        else:
+            localities = {e.label for e in entries if e.kind == "locality"}
+            entries = [e for e in entries if not (e.kind == "railway_station" and e.label in localities)]
+        s, e = spans.of(i, i + n)
+        text = spans.text
         police = self._police_context(tokens, i + n) or self._police_context_before(tokens, i)
         place_word = self._place_context(tokens, i, i + n)
         out = []
         for entry in entries:
-            if entry.weak and not (place_word or police or n > 1):
+            if entry.weak and (how == "fuzzy" or not (place_word or police or n > 1)):
                 continue
             if entry.kind == "station" and not police and any(x.kind != "station" for x in entries):
                 continue  # a bare name that is also a place reads as the place
             conf = _confidence(entry, how, police, key)
-            out.append(_Found(s, e, text[s:e], entry, conf, how, police and entry.kind == "station", n))
+            out.append(Match(s, e, text[s:e], entry, conf, how, police and entry.kind == "station", n))
         return out or None
+
+    def _railway_station_of(self, entries: list[Entry]) -> list[Entry] | None:
+        """The railway station named like a matched locality ("Ghatkoper stn" -> Ghatkopar station)."""
+        for entry in entries:
+            if entry.kind == "railway_station":
+                return [entry]
+            for other in self.exact.get(fold(entry.label), ()):
+                if other.kind == "railway_station":
+                    return [other]
+        return None
 
     @staticmethod
     def _police_context(tokens, j: int) -> bool:
-        return any(j + n <= len(tokens) and tuple(t for t, _, _ in tokens[j : j + n]) in POLICE_WORDS for n in (2, 1))
+        return any(j + n <= len(tokens) and tuple(tokens[j : j + n]) in POLICE_WORDS for n in (2, 1))
 
     @staticmethod
     def _police_context_before(tokens, i: int) -> bool:
-        return i >= 1 and tokens[i - 1][0] in {"ps", "thana"}
+        return i >= 1 and tokens[i - 1] in {"ps", "thana"}
 
     @staticmethod
     def _place_context(tokens, i: int, j: int) -> bool:
-        before = tokens[i - 1][0] if i >= 1 else ""
-        after = tokens[j][0] if j < len(tokens) else ""
+        before = tokens[i - 1] if i >= 1 else ""
+        after = tokens[j] if j < len(tokens) else ""
         return before in PLACE_WORDS or after in PLACE_WORDS
 
     def _strip_suffix_uncached(self, word: str) -> str | None:
         """'kurlyat' -> 'kurla', 'दादरला' -> 'दादर': a known name under a Marathi or Hindi ending."""
-        if word in self.exact:
-            return None
         suffixes = SUFFIXES_DEVA if DEVANAGARI.search(word) else SUFFIXES_LATN
         for suffix in suffixes:
             if word.endswith(suffix) and len(word) - len(suffix) >= 3:
                 stem = word[: -len(suffix)]
                 for candidate in _oblique_stems(stem):
-                    if candidate in self.exact:
+                    if candidate in self.vocab and candidate not in COMMON_WORDS:
                         return candidate
         return None
 
     def _fuzzy_uncached(self, word: str) -> str | None:
-        """The one alias within one or two edits of `word`, if exactly one is nearest."""
-        if word in self.exact or DEVANAGARI.search(word) or word.isdigit():
+        """The one alias word within one or two edits of `word`, if exactly one is nearest."""
+        if DEVANAGARI.search(word) or word.isdigit():
             return None
         candidates: set[str] = set()
         for d in (word, *_deletions(word)):
             candidates |= self._deletes.get(d, set())
-            if d in self.exact and " " not in d:
+            if d in self.vocab and len(d) >= 5:
                 candidates.add(d)
         candidates |= self._skeletons.get(skeleton(word), set())
         limit = 1 if len(word) < 8 else 2
@@ -339,11 +461,6 @@ class PlaceResolver:
         return best if best is not None and not tied else None
 
 
-@dataclass(frozen=True, slots=True)
-class _Found(Match):
-    end_token: int = 1  # tokens consumed from the start position
-
-
 def _deletions(word: str) -> set[str]:
     return {word[:k] + word[k + 1 :] for k in range(len(word))}
 
@@ -357,21 +474,23 @@ def _oblique_stems(stem: str) -> list[str]:
     return out
 
 
+BASE_CONFIDENCE = {
+    "handle": 1.0,
+    "station": 0.8,
+    "landmark": 0.9,
+    "railway_station": 0.9,
+    "locality": 0.9,
+    "road": 0.8,
+    "pincode": 0.85,
+}
+READING_CONFIDENCE = {"exact": 1.0, "suffix": 0.93, "fuzzy": 0.8}
+
+
 def _confidence(entry: Entry, how: str, police: bool, key: str) -> float:
-    base = {
-        "handle": 1.0,
-        "station": 0.8,
-        "landmark": 0.9,
-        "railway_station": 0.9,
-        "locality": 0.9,
-        "road": 0.8,
-        "pincode": 0.85,
-    }.get(entry.kind, 0.8)
-    if entry.kind == "station" and police:
-        base = 0.97
+    base = 0.97 if entry.kind == "station" and police else BASE_CONFIDENCE.get(entry.kind, 0.8)
     if " " in key:
         base = min(1.0, base + 0.03)
-    return round(base * {"exact": 1.0, "suffix": 0.93, "fuzzy": 0.8}[how], 3)
+    return round(base * READING_CONFIDENCE[how], 3)
 
 
 def _rank(m: Match):

@@ -15,7 +15,6 @@ class Category:
     label: str
     default_priority: str | None
     handled_by: str  # "station", "control_room", "women_desk", "cyber", "above_station", "agency", "nobody"
-    agency: str | None = None  # the agency id it is redirected to, when it is
     sensitive: bool = False  # identity protected; public replies move the citizen to a private channel
     opens_case: bool = True
 
@@ -33,9 +32,9 @@ CATEGORIES: tuple[Category, ...] = (
     Category("police_conduct", "Police conduct", "P2", "above_station", sensitive=True),
     Category("nuisance", "Nuisance", "P3", "station"),
     Category("other", "Other crime or police matter", "P3", "station"),
-    Category("railway", "Railway", "P3", "agency", agency="railway"),
-    Category("traffic", "Traffic", "P4", "agency", agency="traffic"),
-    Category("civic", "Civic", "P4", "agency", agency="civic"),
+    Category("railway", "Railway", "P3", "agency"),
+    Category("traffic", "Traffic", "P4", "agency"),
+    Category("civic", "Civic", "P4", "agency"),
     Category("information", "Information", "P4", "station"),
     Category("appreciation", "Appreciation", "P4", "station"),
     Category("spam", "Spam", None, "nobody", opens_case=False),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from thana.cli import bench, demo, find, force
+from thana.cli import bench, demo, find, force, triage
 
 app = typer.Typer(
     name="thana",
@@ -16,6 +16,7 @@ app = typer.Typer(
 app.add_typer(force.app, name="force")
 app.add_typer(bench.app, name="bench")
 find.register(app)
+triage.register(app)
 demo.register(app)
 
 

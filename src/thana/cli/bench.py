@@ -30,3 +30,13 @@ def bench_locate(
     from thana.bench.locate import run
 
     show("thana bench locate", run(load_force(force), seconds), as_json)
+
+
+@app.command("triage")
+def bench_triage(
+    as_json: JsonOption = False, seconds: float = typer.Option(3.0, help="how long to run each measurement")
+) -> None:
+    """Messages triaged per second on one core (category, priority, language, personal data, explanation)."""
+    from thana.bench.triage import run
+
+    show("thana bench triage", run(seconds), as_json)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from thana.cli import bench, demo, find, force, triage
+from thana.cli import bench, demo, find, force, serve, triage
 
 app = typer.Typer(
     name="thana",
@@ -18,6 +18,7 @@ app.add_typer(bench.app, name="bench")
 find.register(app)
 triage.register(app)
 demo.register(app)
+serve.register(app)
 
 
 def main() -> None:

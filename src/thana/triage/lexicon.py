@@ -166,6 +166,12 @@ TODAY_CUES = """
     today | aaj | आज | this morning | subah | सुबह | सकाळी | sakali | tonight | last night | kal raat | कल रात
     | काल रात्री | kal ratri | yesterday | कल | काल | evening | sham | शाम | संध्याकाळी | hours ago | ghante | घंटे
 """.split("|")
+# A call for help: on its own, enough to treat a message as an emergency rather than as harmless.
+PLEA_CUES = """
+    help me | help us | help pls | help plz | please help | pls help | plz help | urgent help | help urgent | sos | 🆘
+    | bachao | bachaao | बचाओ | bacha lo | बचा लो | वाचवा | vachva | vachawa | madad karo | मदद करो | madat kara
+    | मदत करा | save me | save us | please come | jaldi aao | jaldi aaiye | लवकर या | lavkar ya | 🚨
+""".split("|")
 # Harm to a body, now: enough to call a message an emergency whatever else it is about.
 DANGER_CUES = """
     fire | on fire | aag lagi | आग लगी | आग लागली | knife | chaku | चाकू | gun | pistol | goli | गोली | firing | stab*
@@ -248,6 +254,7 @@ def all_cues() -> dict[str, list[Cue]]:
         ("TODAY", TODAY_CUES),
         ("CALM", CALM_CUES),
         ("DANGER", DANGER_CUES),
+        ("PLEA", PLEA_CUES),
         ("MISSING", MISSING_CUES),
         ("MISSING_NOW", MISSING_NOW_CUES),
         ("VULNERABLE", VULNERABLE_CUES),

@@ -205,9 +205,10 @@ class Classifier:
         if sum(safety.values()) >= SAFETY_PROBABILITY or cue_counts[best] >= STRONG_SAFETY_CUES:
             reasons.append(f"safety rule: read as {best}, not {category} (p={sum(safety.values()):.2f})")
             return best
-        pleas = {label for label, _ in feats.cues} & {"NOW", "DANGER"}
-        if pleas and category != "appreciation":
-            reasons.append(f"safety rule: a plea for help now is an emergency, not {category}")
+        labels = [label for label, _ in feats.cues]
+        plea = "PLEA" in labels or "DANGER" in labels
+        if plea and category != "appreciation" and labels.count("spam") < 2:
+            reasons.append(f"safety rule: a call for help is an emergency, not {category}")
             return "emergency"
         return category
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -22,8 +25,38 @@ def _merge_lang(params, code: str) -> str:
     return urlencode([*items, ("lang", code)])
 
 
-def create_app() -> FastAPI:
+log = logging.getLogger("thana.web")
+
+
+def _lifespan(with_worker: bool):
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from thana.store.db import get_database
+
+        db = get_database()
+        db.migrate()
+        app.state.db = db
+        worker = thread = None
+        if with_worker:
+            from thana.worker import Worker
+
+            worker = Worker(db, worker_id="web-embedded")
+            thread = threading.Thread(target=worker.run, name="thana-worker", daemon=True)
+            thread.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()  # finishes the batch in hand
+                thread.join(timeout=30)
+
+    return lifespan
+
+
+def create_app(with_worker: bool = False) -> FastAPI:
+    """The web application; with_worker runs a pipeline worker in the same process (embedded mode)."""
     app = FastAPI(
+        lifespan=_lifespan(with_worker),
         title="Thana",
         version=thana.__version__,
         description="The police force's directory, 'find my police station', and (as they land) intake, "

@@ -1,0 +1,384 @@
+"""Inbound message -> routed, triaged case with its audit events and acknowledgement, in one transaction.
+
+A worker claims a batch of pending inbound messages (FOR UPDATE SKIP LOCKED on PostgreSQL, so
+workers never share one; on SQLite the write lock taken at BEGIN makes one claimant at a time),
+decides everything in memory (route, triage, new case or follow-up), then writes cases, events,
+outbox rows and the inbound rows' outcome in the same transaction. A worker killed at any point
+leaves either all of it or none of it: the messages are still pending for the next worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from thana.cases import CLOSED_STATUSES
+from thana.cases.acknowledgement import acknowledgement
+from thana.cases.routing import Ownership, Route, ownership, route
+from thana.config import settings
+from thana.force.locate import locator_for
+from thana.force.model import Force
+from thana.store.db import Database
+from thana.store.references import ReferenceAllocator
+from thana.store.schema import case_events, cases, inbound, outbox, utcnow
+from thana.triage import Decision
+from thana.triage.model import get_model
+from thana.triage.taxonomy import more_urgent
+
+log = logging.getLogger("thana.pipeline")
+SUMMARY_LIMIT = 280
+NO_CASE_KINDS = frozenset({"reaction", "delete", "status"})
+
+
+@dataclass
+class Plan:
+    """What to do with one inbound message, decided before touching the database."""
+
+    row: dict
+    thread_key: str
+    decision: Decision | None = None
+    route: Route | None = None
+    owner: Ownership | None = None
+    error: str | None = None
+    outcome: str = "new_case"  # new_case, attached, spam, no_case, failed
+    case_index: int | None = None  # into the batch's new cases
+    case_id: int | None = None  # of an existing case it attaches to
+    extra: dict = field(default_factory=dict)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        db: Database,
+        force: Force,
+        *,
+        worker_id: str,
+        batch_size: int = 200,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.db, self.force, self.worker_id, self.batch_size, self.clock = db, force, worker_id, batch_size, clock
+        self.locator = locator_for(force, settings().nearest_max_km)
+        self.classifier = get_model()
+        self.references = ReferenceAllocator(db, force.reference_prefix)
+
+    # -- one batch -----------------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Process one batch; the number of inbound messages it took (0 when none are pending)."""
+        for attempt in range(5):
+            try:
+                with self.db.engine.begin() as conn:
+                    rows = self._claim(conn)
+                    if not rows:
+                        return 0
+                    plans = self.plan(rows)
+                    self._write(conn, plans)
+                return len(rows)
+            except IntegrityError as exc:
+                # Another worker opened a case for the same conversation a moment ago: the retry,
+                # in a new transaction, finds it and attaches to it.
+                log.info("batch retried after a conflict (%s)", exc.orig)
+            except OperationalError as exc:
+                if "locked" not in str(exc).lower() and "deadlock" not in str(exc).lower():
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise RuntimeError("a batch failed five times in a row")
+
+    def _claim(self, conn: Connection) -> list[dict]:
+        stmt = select(inbound).where(inbound.c.status == "pending").order_by(inbound.c.id).limit(self.batch_size)
+        if self.db.is_postgres:
+            stmt = stmt.with_for_update(skip_locked=True)
+        return [dict(r) for r in conn.execute(stmt).mappings()]
+
+    # -- deciding (no database) ----------------------------------------------------------------------
+
+    def plan(self, rows: list[dict]) -> list[Plan]:
+        plans = [
+            Plan(row, f"{row['channel']}:{row['thread_id'] or row['sender'] or row['external_id']}") for row in rows
+        ]
+        todo = [p for p in plans if p.row["kind"] not in NO_CASE_KINDS]
+        for p in plans:
+            if p.row["kind"] in NO_CASE_KINDS:
+                p.outcome = "no_case"
+        try:
+            decisions = self.classifier.classify_many([p.row["text"] or "" for p in todo], force=self.force)
+        except Exception:  # one bad message must not stop the batch: classify them one by one
+            log.exception("batch triage failed; classifying one at a time")
+            decisions = [self._classify_one(p) for p in todo]
+        for p, decision in zip(todo, decisions, strict=True):
+            if decision is None:
+                continue
+            try:
+                self._plan_one(p, decision)
+            except Exception as exc:
+                log.exception("could not plan inbound %s", p.row["id"])
+                p.outcome, p.error = "failed", f"{type(exc).__name__}: {exc}"
+        return plans
+
+    def _classify_one(self, p: Plan) -> Decision | None:
+        try:
+            return self.classifier.classify(p.row["text"] or "", force=self.force)
+        except Exception as exc:
+            p.outcome, p.error = "failed", f"triage: {type(exc).__name__}: {exc}"
+            return None
+
+    def _plan_one(self, p: Plan, decision: Decision) -> None:
+        p.decision = decision
+        if decision.category == "spam":
+            p.outcome = "spam"
+            return
+        row = p.row
+        p.route = route(
+            self.locator, addressed_to=row["addressed_to"], lat=row["lat"], lon=row["lon"], text=row["text"] or ""
+        )
+        p.owner = ownership(self.force, p.route, decision.category, decision.agency)
+
+    # -- writing (one transaction) -------------------------------------------------------------------
+
+    def _write(self, conn: Connection, plans: list[Plan]) -> None:
+        now = self.clock()
+        self._find_open_cases(conn, plans)
+        new = [p for p in plans if p.outcome == "new_case"]
+        case_ids = self._insert_cases(conn, new, now) if new else []
+        for p in plans:
+            if p.case_index is not None:
+                p.case_id = case_ids[p.case_index]
+        self._insert_events(conn, plans, now)
+        self._queue_acknowledgements(conn, new, now)
+        self._reprioritise(conn, plans, now)
+        conn.execute(
+            update(inbound)
+            .where(inbound.c.id == bindparam("b_id"))
+            .values(
+                status=bindparam("b_status"),
+                outcome=bindparam("b_outcome"),
+                case_id=bindparam("b_case"),
+                error=bindparam("b_error"),
+                attempts=inbound.c.attempts + 1,
+                processed_at=now,
+                processed_by=self.worker_id,
+            ),
+            [
+                {
+                    "b_id": p.row["id"],
+                    "b_status": "failed" if p.outcome == "failed" else "processed",
+                    "b_outcome": p.outcome,
+                    "b_case": p.case_id,
+                    "b_error": p.error,
+                }
+                for p in plans
+            ],
+        )
+
+    def _find_open_cases(self, conn: Connection, plans: list[Plan]) -> None:
+        """Follow-ups join the citizen's open case in the same thread or chat; within the batch too."""
+        candidates = [p for p in plans if p.outcome in ("new_case", "spam")]
+        keys = list({p.thread_key for p in candidates})
+        open_cases = {}
+        if keys:
+            found = conn.execute(
+                select(cases.c.id, cases.c.open_key, cases.c.priority).where(cases.c.open_key.in_(keys))
+            ).all()
+            open_cases = {k: (i, prio) for i, k, prio in found}
+        first_in_batch: dict[str, int] = {}
+        count = 0
+        for p in candidates:
+            if p.thread_key in open_cases:
+                # A citizen's next message in the conversation belongs to their case, whatever it reads as.
+                p.outcome, p.case_id = "attached", open_cases[p.thread_key][0]
+                p.extra["case_priority"] = open_cases[p.thread_key][1]
+            elif p.thread_key in first_in_batch:
+                p.outcome, p.case_index = "attached", first_in_batch[p.thread_key]
+            elif p.outcome == "spam":
+                continue
+            else:
+                p.case_index = count
+                count += 1
+                if self._opens_case(p):
+                    first_in_batch[p.thread_key] = p.case_index
+
+    def _opens_case(self, p: Plan) -> bool:
+        """Whether the case stays open for follow-ups (not redirected, not closed at once)."""
+        return p.owner is not None and p.owner.status not in CLOSED_STATUSES
+
+    def _insert_cases(self, conn: Connection, new: list[Plan], now: datetime) -> list[int]:
+        references = self.references.take(conn, [p.row["received_at"].year for p in new])
+        rows = []
+        for p, reference in zip(new, references, strict=True):
+            d, r, o, row = p.decision, p.route, p.owner, p.row
+            level = self.force.service_level(d.priority) if d.priority and o.status == "new" else None
+            received = row["received_at"]
+            rows.append(
+                {
+                    "reference": reference,
+                    "force_id": self.force.id,
+                    "force_version": self.force.version,
+                    "station_id": o.station_id,
+                    "owner_unit_id": o.owner_unit_id,
+                    "division_id": o.division_id,
+                    "zone_id": o.zone_id,
+                    "region_id": o.region_id,
+                    "desk": o.desk,
+                    "category": d.category,
+                    "priority": d.priority,
+                    "language": d.language,
+                    "agency_id": o.agency_id,
+                    "status": o.status,
+                    "sensitive": _sensitive(d.category),
+                    "channel": row["channel"],
+                    "citizen": row["sender"],
+                    "thread_key": p.thread_key,
+                    "open_key": p.thread_key if o.status not in CLOSED_STATUSES else None,
+                    "routed_by": r.routed_by,
+                    "route": {"approximate": r.approximate, **r.detail},
+                    "lat": r.lat,
+                    "lon": r.lon,
+                    "place_name": r.place_name,
+                    "summary": (row["text"] or "")[:SUMMARY_LIMIT],
+                    "triage": d.as_dict() | {"explanation": d.explanation()},
+                    "model_version": d.model_version,
+                    "public_token": secrets.token_urlsafe(24),
+                    "received_at": received,
+                    "created_at": now,
+                    "updated_at": now,
+                    "ack_due_at": received + timedelta(minutes=level.acknowledge_minutes) if level else None,
+                    "action_due_at": received + timedelta(minutes=level.first_action_minutes) if level else None,
+                    "closed_at": now if o.status == "closed" else None,
+                    "escalation_level": 0,
+                }
+            )
+        result = conn.execute(cases.insert().returning(cases.c.id, sort_by_parameter_order=True), rows)
+        ids = [r[0] for r in result]
+        for p, r in zip(new, rows, strict=True):
+            p.extra["reference"] = r["reference"]
+        return ids
+
+    def _insert_events(self, conn: Connection, plans: list[Plan], now: datetime) -> None:
+        actor = f"worker:{self.worker_id}"
+        events = []
+        for p in plans:
+            if p.case_id is None:
+                continue
+            base = {"case_id": p.case_id, "at": now, "actor": actor, "before": None}
+            inbound_ref = {"inbound_id": p.row["id"], "channel": p.row["channel"], "external_id": p.row["external_id"]}
+            if p.outcome == "new_case":
+                o, d = p.owner, p.decision
+                events.append(
+                    base
+                    | {
+                        "kind": "created",
+                        "after": {
+                            "reference": p.extra["reference"],
+                            "status": o.status,
+                            "station_id": o.station_id,
+                            "owner_unit_id": o.owner_unit_id,
+                            "category": d.category,
+                            "priority": d.priority,
+                            "desk": o.desk,
+                            "agency_id": o.agency_id,
+                        },
+                        "detail": inbound_ref | {"routed_by": p.route.routed_by, "model_version": d.model_version},
+                    }
+                )
+                events.extend(
+                    base | {"kind": "notified", "after": {"unit_id": unit}, "detail": inbound_ref} for unit in o.notify
+                )
+            else:
+                events.append(base | {"kind": "message_added", "after": None, "detail": inbound_ref})
+        if events:
+            conn.execute(case_events.insert(), events)
+
+    def _queue_acknowledgements(self, conn: Connection, new: list[Plan], now: datetime) -> None:
+        rows = []
+        for p in new:
+            row, d, o = p.row, p.decision, p.owner
+            public = row["channel"] == "x" and row["kind"] != "dm"
+            ack = acknowledgement(
+                self.force,
+                reference=p.extra["reference"],
+                station_id=o.station_id,
+                category=d.category,
+                agency_id=o.agency_id,
+                language=d.language,
+                public=public,
+            )
+            rows.append(
+                {
+                    "idempotency_key": f"ack:{row['id']}",
+                    "case_id": p.case_id,
+                    "kind": "ack",
+                    "channel": row["channel"],
+                    "recipient": row["sender"],
+                    "thread_id": row["thread_id"],
+                    "reply_to": row["external_id"],
+                    "sender_address": row["addressed_to"],
+                    "body": ack.body,
+                    "public": public,
+                    "language": ack.language,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "author": "system",
+                }
+            )
+        if rows:
+            conn.execute(outbox.insert(), rows)
+
+    def _reprioritise(self, conn: Connection, plans: list[Plan], now: datetime) -> None:
+        """A follow-up more urgent than its case raises the case's priority (never lowers it)."""
+        for p in plans:
+            if p.outcome != "attached" or p.decision is None or p.case_id is None:
+                continue
+            current = p.extra.get("case_priority")
+            if current is None or more_urgent(current, p.decision.priority) == current:
+                continue
+            level = self.force.service_level(p.decision.priority)
+            conn.execute(
+                update(cases)
+                .where(cases.c.id == p.case_id)
+                .values(
+                    priority=p.decision.priority,
+                    updated_at=now,
+                    ack_due_at=now + timedelta(minutes=level.acknowledge_minutes),
+                    action_due_at=now + timedelta(minutes=level.first_action_minutes),
+                )
+            )
+            conn.execute(
+                case_events.insert().values(
+                    case_id=p.case_id,
+                    at=now,
+                    actor=f"worker:{self.worker_id}",
+                    kind="reprioritised",
+                    before={"priority": current},
+                    after={"priority": p.decision.priority},
+                    detail={"inbound_id": p.row["id"], "why": "a follow-up message is more urgent"},
+                )
+            )
+
+    # -- draining ------------------------------------------------------------------------------------
+
+    def drain(self, max_batches: int | None = None) -> int:
+        """Process until nothing is pending (or max_batches); the number of messages processed."""
+        total = batches = 0
+        while max_batches is None or batches < max_batches:
+            n = self.run_once()
+            if n == 0:
+                break
+            total += n
+            batches += 1
+        return total
+
+
+def _sensitive(category: str) -> bool:
+    from thana.triage.taxonomy import BY_CODE
+
+    return BY_CODE[category].sensitive

@@ -24,16 +24,23 @@ class Settings(BaseSettings):
     base_url: str = Field("http://127.0.0.1:8000", description="public address, for links and QR codes")
     log_level: str = "INFO"
 
-    # Channels (issue: channels). A channel without its secret is off.
-    x_consumer_secret: str | None = None
-    x_bearer_token: str | None = None
+    # Channels. A channel without its secret is off, says so at start-up, and accepts nothing.
+    x_consumer_secret: str | None = Field(None, description="verifies X webhooks (CRC and signatures)")
+    x_bearer_token: str | None = Field(None, description="user-context token of the account that replies")
     x_api_base: str = "https://api.x.com"
-    whatsapp_app_secret: str | None = None
-    whatsapp_verify_token: str | None = None
-    whatsapp_access_token: str | None = None
+    x_user_ids: str = Field("", description="comma-separated X user ids whose mentions `thana channel x poll` reads")
+    whatsapp_app_secret: str | None = Field(None, description="verifies X-Hub-Signature-256")
+    whatsapp_verify_token: str | None = Field(None, description="answers Meta's GET verification")
+    whatsapp_access_token: str | None = Field(None, description="sends WhatsApp messages")
     whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
-    sms_secret: str | None = None
-    sms_api_base: str | None = None
+    whatsapp_template: str = Field("thana_case_update", description="approved template for replies after 24 h")
+    sms_secret: str | None = Field(None, description="verifies the gateway's X-Thana-Signature")
+    sms_api_base: str | None = Field(None, description="the SMS gateway's HTTP API")
+    sms_api_key: str | None = None
+    sms_sender_id: str = "THANAP"
+    open311_api_keys: str = Field("", description="comma-separated keys accepted by POST /open311/v2/requests")
+    media_max_bytes: int = 5_000_000
+    outbox_max_attempts: int = 8
 
     @property
     def sqlalchemy_url(self) -> str:

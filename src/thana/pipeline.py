@@ -188,9 +188,16 @@ class Pipeline:
                 select(cases.c.id, cases.c.open_key, cases.c.priority).where(cases.c.open_key.in_(keys))
             ).all()
             open_cases = {k: (i, prio) for i, k, prio in found}
+        replies = self._cases_replied_to(conn, candidates)
         first_in_batch: dict[str, int] = {}
         count = 0
         for p in candidates:
+            if p.row["reply_to"] in replies and p.thread_key not in open_cases:
+                # "replies in its thread": an answer to our reply, or to their earlier post, joins that case
+                case_id, key, prio = replies[p.row["reply_to"]]
+                if key is not None:
+                    p.thread_key = key
+                    open_cases[key] = (case_id, prio)
             if p.thread_key in open_cases:
                 # A citizen's next message in the conversation belongs to their case, whatever it reads as.
                 p.outcome, p.case_id = "attached", open_cases[p.thread_key][0]
@@ -204,6 +211,28 @@ class Pipeline:
                 count += 1
                 if self._opens_case(p):
                     first_in_batch[p.thread_key] = p.case_index
+
+    @staticmethod
+    def _cases_replied_to(conn: Connection, plans: list[Plan]) -> dict[str, tuple[int, str | None, str | None]]:
+        """reply_to id -> (case, its open key, its priority) for messages answering one of ours or theirs."""
+        wanted = {p.row["reply_to"] for p in plans if p.row["reply_to"]}
+        if not wanted:
+            return {}
+        ours = select(outbox.c.provider_id.label("ref"), outbox.c.case_id).where(outbox.c.provider_id.in_(wanted))
+        theirs = select(inbound.c.external_id.label("ref"), inbound.c.case_id).where(
+            inbound.c.external_id.in_(wanted), inbound.c.case_id.is_not(None)
+        )
+        found = {}
+        for ref, case_id in conn.execute(ours.union_all(theirs)).all():
+            if case_id is not None:
+                found[ref] = case_id
+        if not found:
+            return {}
+        rows = conn.execute(
+            select(cases.c.id, cases.c.open_key, cases.c.priority).where(cases.c.id.in_(set(found.values())))
+        ).all()
+        by_id = {i: (i, key, prio) for i, key, prio in rows}
+        return {ref: by_id[case_id] for ref, case_id in found.items() if case_id in by_id}
 
     def _opens_case(self, p: Plan) -> bool:
         """Whether the case stays open for follow-ups (not redirected, not closed at once)."""
@@ -245,7 +274,7 @@ class Pipeline:
                     "summary": (row["text"] or "")[:SUMMARY_LIMIT],
                     "triage": d.as_dict() | {"explanation": d.explanation()},
                     "model_version": d.model_version,
-                    "public_token": secrets.token_urlsafe(24),
+                    "public_token": row["public_token"] or secrets.token_urlsafe(24),
                     "received_at": received,
                     "created_at": now,
                     "updated_at": now,

@@ -30,7 +30,7 @@ class Worker:
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}"
         self.pipeline = Pipeline(db, get_force(settings().force), worker_id=self.worker_id, batch_size=batch_size)
         self.stopping = threading.Event()
-        self.tasks = tasks or []  # callables run between batches (outbox sender, service-level sweeper)
+        self.tasks = tasks if tasks is not None else default_tasks(db)  # run between batches
         self.processed = 0
 
     def stop(self, *_args) -> None:
@@ -49,6 +49,15 @@ class Worker:
             if done == 0:
                 self.stopping.wait(IDLE_SLEEP)
         log.info("worker %s stopped after %d messages", self.worker_id, self.processed)
+
+
+def default_tasks(db: Database) -> list:
+    """What a worker does between batches: send the outbox."""
+    from thana.channels.outbox import OutboxSender
+    from thana.channels.senders import senders
+
+    s = settings()
+    return [OutboxSender(db, senders(s), max_attempts=s.outbox_max_attempts).run_once]
 
 
 def _run_process(index: int, batch_size: int) -> None:

@@ -27,6 +27,7 @@ class IncomingMessage:
     reply_to: str | None = None
     raw: str | None = None
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    public_token: str | None = None  # the citizen's private follow link (web form, Open311)
 
     def row(self) -> dict:
         """The inbound_messages row: display text cut at TEXT_LIMIT, the raw payload whole."""
@@ -47,6 +48,7 @@ class IncomingMessage:
             "reply_to": self.reply_to,
             "raw": self.raw,
             "received_at": self.received_at,
+            "public_token": self.public_token,
         }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from thana.cli import bench, demo, find, force, serve, triage
+from thana.cli import bench, channel, demo, find, force, serve, triage
 
 app = typer.Typer(
     name="thana",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.add_typer(force.app, name="force")
 app.add_typer(bench.app, name="bench")
+app.add_typer(channel.app, name="channel")
 find.register(app)
 triage.register(app)
 demo.register(app)

@@ -40,3 +40,19 @@ def bench_triage(
     from thana.bench.triage import run
 
     show("thana bench triage", run(seconds), as_json)
+
+
+@app.command("intake")
+def bench_intake(
+    as_json: JsonOption = False,
+    database: str = typer.Option("both", help="sqlite, postgresql or both"),
+    messages: int = typer.Option(20_000, help="backlog size for the throughput measurement"),
+    workers: int = typer.Option(2, help="workers on PostgreSQL (SQLite always runs one)"),
+    rate: float = typer.Option(200, help="offered messages per second for the latency measurement"),
+    seconds: float = typer.Option(10, help="how long to offer messages for the latency measurement"),
+) -> None:
+    """Inbound -> committed case with acknowledgement per second, beside the plain-insert ceiling; latency."""
+    from thana.bench.intake import run
+
+    kinds = ["sqlite", "postgresql"] if database == "both" else [database]
+    show("thana bench intake", run(kinds, messages, workers, rate, seconds), as_json)

@@ -92,6 +92,7 @@ class Inbound(Base):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     processed_by: Mapped[str | None] = mapped_column(String(64))
     case_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("cases.id"))
+    public_token: Mapped[str | None] = mapped_column(String(64), unique=True)  # web and Open311: follow link
 
 
 class Unparsed(Base):
@@ -200,7 +201,8 @@ class Outbox(Base):
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, sending, sent, failed, ...
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    provider_id: Mapped[str | None] = mapped_column(String(160))
+    provider_id: Mapped[str | None] = mapped_column(String(160), index=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import thana
-from thana.web import api, pages
+from thana.web import api, open311, pages, report, webhooks
 from thana.web.deps import current_force, page_language
 from thana.web.i18n import t
 
@@ -32,10 +32,12 @@ def _lifespan(with_worker: bool):
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         from thana.store.db import get_database
+        from thana.web.webhooks import log_channel_status
 
         db = get_database()
         db.migrate()
         app.state.db = db
+        log_channel_status()
         worker = thread = None
         if with_worker:
             from thana.worker import Worker
@@ -65,6 +67,9 @@ def create_app(with_worker: bool = False) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     pages.templates.env.filters["merge_lang"] = _merge_lang
     app.include_router(api.router)
+    app.include_router(webhooks.router)
+    app.include_router(open311.router)
+    app.include_router(report.router)
     app.include_router(pages.router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

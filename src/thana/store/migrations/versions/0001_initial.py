@@ -1,8 +1,8 @@
-"""intake
+"""initial
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 15:44:08.028874
+Create Date: 2026-11-25 15:56:13.121469
 """
 
 from __future__ import annotations
@@ -156,12 +156,14 @@ def upgrade() -> None:
         sa.Column("processed_at", thana.store.schema.UTCDateTime(timezone=True), nullable=True),
         sa.Column("processed_by", sa.String(length=64), nullable=True),
         sa.Column("case_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("public_token", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("channel", "external_id", name="uq_inbound_channel_external"),
+        sa.UniqueConstraint("public_token"),
     )
     with op.batch_alter_table("inbound_messages", schema=None) as batch_op:
         batch_op.create_index("ix_inbound_case", ["case_id"], unique=False)
@@ -188,6 +190,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", thana.store.schema.UTCDateTime(timezone=True), nullable=False),
         sa.Column("provider_id", sa.String(length=160), nullable=True),
+        sa.Column("last_attempt_at", thana.store.schema.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", thana.store.schema.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sent_at", thana.store.schema.UTCDateTime(timezone=True), nullable=True),
@@ -204,6 +207,7 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_case", ["case_id"], unique=False)
         batch_op.create_index("ix_outbox_due", ["status", "next_attempt_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_outbox_provider_id"), ["provider_id"], unique=False)
 
     op.create_table(
         "triage_labels",
@@ -229,6 +233,7 @@ def downgrade() -> None:
 
     op.drop_table("triage_labels")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_provider_id"))
         batch_op.drop_index("ix_outbox_due")
         batch_op.drop_index("ix_outbox_case")
 

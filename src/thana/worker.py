@@ -22,6 +22,7 @@ from thana.store.db import Database, forget_databases, get_database
 
 log = logging.getLogger("thana.worker")
 IDLE_SLEEP = 0.05
+TASK_INTERVAL = 0.5  # seconds between runs of the side tasks when there is intake work
 
 
 class Worker:
@@ -52,12 +53,16 @@ class Worker:
 
 
 def default_tasks(db: Database) -> list:
-    """What a worker does between batches: send the outbox."""
+    """What a worker does between batches: send the outbox, escalate overdue cases."""
     from thana.channels.outbox import OutboxSender
     from thana.channels.senders import senders
+    from thana.store.sla import Sweeper
 
     s = settings()
-    return [OutboxSender(db, senders(s), max_attempts=s.outbox_max_attempts).run_once]
+    return [
+        OutboxSender(db, senders(s), max_attempts=s.outbox_max_attempts).run_once,
+        Sweeper(db, get_force(s.force)).run_once,
+    ]
 
 
 def _run_process(index: int, batch_size: int) -> None:

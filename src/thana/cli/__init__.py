@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from thana.cli import bench, channel, demo, find, force, serve, triage
+from thana.cli import bench, channel, demo, find, force, people, serve, triage
 
 app = typer.Typer(
     name="thana",
@@ -16,6 +16,9 @@ app = typer.Typer(
 app.add_typer(force.app, name="force")
 app.add_typer(bench.app, name="bench")
 app.add_typer(channel.app, name="channel")
+app.add_typer(people.user_app, name="user")
+app.add_typer(people.token_app, name="token")
+app.add_typer(people.case_app, name="case")
 find.register(app)
 triage.register(app)
 demo.register(app)

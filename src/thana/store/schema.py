@@ -158,6 +158,8 @@ class Case(Base):
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # next service-level check
+    escalated_to: Mapped[str | None] = mapped_column(String(64))  # the unit the last breach went up to
 
 
 class CaseEvent(Base):
@@ -238,6 +240,63 @@ class TriageLabel(Base):
     labelled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class User(Base):
+    """An officer (or administrator) who signs in to the pages and acts on cases."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(24))
+    unit_id: Mapped[str | None] = mapped_column(String(64))
+    desks: Mapped[str] = mapped_column(String(80), default="")  # e.g. "women": member of the women's desk
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebSession(Base):
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's token
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A token for an integration: a role and a unit, like a user, sent as Authorization: Bearer."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(24))
+    unit_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Notification(Base):
+    """A message to a unit's officers: an escalation, an emergency, a transfer in."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_unit", "unit_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    unit_id: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class KeyValue(Base):
     """Small durable state: poller cursors (X since_id), flags."""
 
@@ -256,3 +315,7 @@ outbox = Outbox.__table__
 reference_counters = ReferenceBlock.__table__
 kv = KeyValue.__table__
 triage_labels = TriageLabel.__table__
+users = User.__table__
+sessions = WebSession.__table__
+api_tokens = ApiToken.__table__
+notifications = Notification.__table__

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import thana
-from thana.web import api, open311, pages, report, webhooks
+from thana.web import api, api_cases, open311, pages, report, webhooks
 from thana.web.deps import current_force, page_language
 from thana.web.i18n import t
 
@@ -67,6 +67,7 @@ def create_app(with_worker: bool = False) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     pages.templates.env.filters["merge_lang"] = _merge_lang
     app.include_router(api.router)
+    app.include_router(api_cases.router)
     app.include_router(webhooks.router)
     app.include_router(open311.router)
     app.include_router(report.router)

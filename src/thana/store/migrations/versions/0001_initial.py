@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 15:56:13.121469
+Create Date: 2026-11-25 16:03:04.374788
 """
 
 from __future__ import annotations
@@ -21,6 +21,19 @@ depends_on = None
 
 def upgrade() -> None:
 
+    op.create_table(
+        "api_tokens",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("role", sa.String(length=24), nullable=False),
+        sa.Column("unit_id", sa.String(length=64), nullable=True),
+        sa.Column("created_at", thana.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", thana.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", thana.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
+    )
     op.create_table(
         "cases",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
@@ -69,12 +82,15 @@ def upgrade() -> None:
         sa.Column("first_response_at", thana.store.schema.UTCDateTime(timezone=True), nullable=True),
         sa.Column("resolved_at", thana.store.schema.UTCDateTime(timezone=True), nullable=True),
         sa.Column("closed_at", thana.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("escalate_at", thana.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("escalated_to", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("open_key"),
         sa.UniqueConstraint("public_token"),
         sa.UniqueConstraint("reference"),
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_cases_escalate_at"), ["escalate_at"], unique=False)
         batch_op.create_index("ix_cases_owner_status", ["owner_unit_id", "status"], unique=False)
         batch_op.create_index("ix_cases_received", ["received_at"], unique=False)
         batch_op.create_index("ix_cases_station_status", ["station_id", "status"], unique=False)
@@ -102,6 +118,21 @@ def upgrade() -> None:
         sa.Column("raw", sa.Text(), nullable=False),
         sa.Column("received_at", thana.store.schema.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "users",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("username", sa.String(length=80), nullable=False),
+        sa.Column("display_name", sa.String(length=200), nullable=False),
+        sa.Column("role", sa.String(length=24), nullable=False),
+        sa.Column("unit_id", sa.String(length=64), nullable=True),
+        sa.Column("desks", sa.String(length=80), nullable=False),
+        sa.Column("password_hash", sa.String(length=200), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", thana.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_login_at", thana.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("username"),
     )
     op.create_table(
         "case_events",
@@ -170,6 +201,24 @@ def upgrade() -> None:
         batch_op.create_index("ix_inbound_pending", ["status", "id"], unique=False)
 
     op.create_table(
+        "notifications",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("unit_id", sa.String(length=64), nullable=False),
+        sa.Column("case_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", thana.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("read_at", thana.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.create_index("ix_notifications_unit", ["unit_id", "read_at"], unique=False)
+
+    op.create_table(
         "outbox",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("idempotency_key", sa.String(length=120), nullable=False),
@@ -210,6 +259,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outbox_provider_id"), ["provider_id"], unique=False)
 
     op.create_table(
+        "sessions",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("csrf_token", sa.String(length=64), nullable=False),
+        sa.Column("created_at", thana.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", thana.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
         "triage_labels",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("case_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
@@ -232,12 +294,17 @@ def upgrade() -> None:
 def downgrade() -> None:
 
     op.drop_table("triage_labels")
+    op.drop_table("sessions")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_provider_id"))
         batch_op.drop_index("ix_outbox_due")
         batch_op.drop_index("ix_outbox_case")
 
     op.drop_table("outbox")
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_notifications_unit")
+
+    op.drop_table("notifications")
     with op.batch_alter_table("inbound_messages", schema=None) as batch_op:
         batch_op.drop_index("ix_inbound_pending")
         batch_op.drop_index("ix_inbound_case")
@@ -247,6 +314,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_events_case")
 
     op.drop_table("case_events")
+    op.drop_table("users")
     op.drop_table("unparsed_payloads")
     op.drop_table("reference_counters")
     op.drop_table("kv")
@@ -255,5 +323,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_cases_station_status")
         batch_op.drop_index("ix_cases_received")
         batch_op.drop_index("ix_cases_owner_status")
+        batch_op.drop_index(batch_op.f("ix_cases_escalate_at"))
 
     op.drop_table("cases")
+    op.drop_table("api_tokens")

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import thana
-from thana.web import api, api_cases, open311, pages, report, webhooks
+from thana.web import api, api_cases, open311, pages, report, staff, webhooks
 from thana.web.deps import current_force, page_language
 from thana.web.i18n import t
 
@@ -55,6 +55,18 @@ def _lifespan(with_worker: bool):
     return lifespan
 
 
+def _merge_page(params, page: int) -> str:
+    items = [(k, v) for k, v in params.multi_items() if k != "page"]
+    return urlencode([*items, ("page", str(page))])
+
+
+async def _sign_in(request: Request, exc: Exception):
+    from fastapi.responses import RedirectResponse
+
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+
+
 def create_app(with_worker: bool = False) -> FastAPI:
     """The web application; with_worker runs a pipeline worker in the same process (embedded mode)."""
     app = FastAPI(
@@ -66,14 +78,17 @@ def create_app(with_worker: bool = False) -> FastAPI:
     )
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     pages.templates.env.filters["merge_lang"] = _merge_lang
+    pages.templates.env.filters["merge_page"] = _merge_page
     app.include_router(api.router)
     app.include_router(api_cases.router)
     app.include_router(webhooks.router)
     app.include_router(open311.router)
     app.include_router(report.router)
+    app.include_router(staff.router)
     app.include_router(pages.router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(staff.SignIn, _sign_in)
     return app
 
 

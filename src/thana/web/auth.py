@@ -21,10 +21,10 @@ def identify(request: Request) -> Principal | None:
     if hasattr(request.state, "principal"):
         return request.state.principal
     found: Principal | None = None
+    request.state.csrf = None
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         found = token_principal(get_database(), header[7:].strip())
-        request.state.csrf = None
     elif request.cookies.get(SESSION_COOKIE):
         session = session_principal(get_database(), request.cookies[SESSION_COOKIE])
         if session:
@@ -46,6 +46,7 @@ def require_principal(request: Request) -> Principal:
 
 async def require_csrf(request: Request) -> None:
     """For session-authenticated changes: the CSRF token must come back with the request."""
+    identify(request)  # decides whether this request rides on a session (and so needs the token)
     if request.method in ("GET", "HEAD", "OPTIONS") or getattr(request.state, "csrf", None) is None:
         return
     sent = request.headers.get("x-csrf-token")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 16:03:04.374788
+Create Date: 2026-11-25 16:05:52.649266
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from thana.cases import CLOSED_STATUSES
+from thana.cases import CLOSED_STATUSES, incidents
 from thana.cases.acknowledgement import acknowledgement
 from thana.cases.routing import Ownership, Route, ownership, route
 from thana.config import settings
@@ -151,6 +151,7 @@ class Pipeline:
         for p in plans:
             if p.case_index is not None:
                 p.case_id = case_ids[p.case_index]
+        self._group_incidents(conn, new)
         self._insert_events(conn, plans, now)
         self._queue_acknowledgements(conn, new, now)
         self._reprioritise(conn, plans, now)
@@ -289,6 +290,67 @@ class Pipeline:
         for p, r in zip(new, rows, strict=True):
             p.extra["reference"] = r["reference"]
         return ids
+
+    def _group_incidents(self, conn: Connection, new: list[Plan]) -> None:
+        """New cases about an event already reported (same category, 500 m, 2 hours, similar words) join it."""
+        fresh = [
+            incidents.Report(
+                p.case_id,
+                None,
+                p.decision.category,
+                p.route.lat,
+                p.route.lon,
+                p.row["received_at"],
+                p.row["text"] or "",
+            )
+            for p in new
+            if p.route and p.route.lat is not None and p.decision.category not in incidents.NOT_INCIDENTS
+        ]
+        if not fresh:
+            return
+        pad = 0.01  # ~1 km of latitude: a box around the batch, then exact distances in Python
+        since = min(r.at for r in fresh) - incidents.WINDOW
+        rows = conn.execute(
+            select(
+                cases.c.id,
+                cases.c.incident_id,
+                cases.c.category,
+                cases.c.lat,
+                cases.c.lon,
+                cases.c.received_at,
+                cases.c.summary,
+            ).where(
+                cases.c.received_at >= since,
+                cases.c.lat.is_not(None),
+                cases.c.lat.between(min(r.lat for r in fresh) - pad, max(r.lat for r in fresh) + pad),
+                cases.c.lon.between(min(r.lon for r in fresh) - pad, max(r.lon for r in fresh) + pad),
+                cases.c.category.in_({r.category for r in fresh}),
+                cases.c.id.not_in([r.case_id for r in fresh]),
+            )
+        ).all()
+        recent = [incidents.Report(*row) for row in rows]
+        joined: dict[int, int] = {}
+        for report in fresh:
+            other = incidents.match(report, recent)
+            if other is not None:
+                incident = other.incident_id or joined.get(other.case_id) or other.case_id
+                for case_id in {report.case_id, other.case_id}:
+                    joined[case_id] = incident
+            recent.append(
+                incidents.Report(
+                    report.case_id,
+                    joined.get(report.case_id),
+                    report.category,
+                    report.lat,
+                    report.lon,
+                    report.at,
+                    report.text,
+                )
+            )
+        for case_id, incident in joined.items():
+            conn.execute(
+                update(cases).where(cases.c.id == case_id, cases.c.incident_id.is_(None)).values(incident_id=incident)
+            )
 
     def _insert_events(self, conn: Connection, plans: list[Plan], now: datetime) -> None:
         actor = f"worker:{self.worker_id}"

@@ -208,8 +208,9 @@ def retrain(ship: bool, choose_c: bool, as_json: bool) -> None:
 
     examples = train.training_corpus()
     labels = officer_labels()
-    c, scores = train.choose_c(examples + labels) if choose_c else (4.0, {})
-    model = train.fit(examples + labels, c)
+    c, scores = train.choose_c(examples + labels) if choose_c else (None, {})
+    model = train.fit(examples + labels, c) if c else train.fit(examples + labels)
+    c = model.trained_on["c"]
     if ship:
         target = Path(train.__file__).parent / "models" / SHIPPED
         target.parent.mkdir(exist_ok=True)

@@ -28,7 +28,7 @@ SAFETY_PROBABILITY = 0.12
 STRONG_SAFETY_CUES = 2
 # Categories whose messages can be P1, and how sure the urgency head must be to move a message into one.
 P1_CATEGORIES = ("emergency", "child_safety", "women_safety", "missing_person")
-URGENT_SWITCH = 0.8
+URGENT_SWITCH = 0.7
 
 
 @dataclass
@@ -117,14 +117,20 @@ class LinearModel:
             self._word_matrix[row] = self._both[word_buckets(token)].sum(axis=0)
         return row
 
+    def _word_size(self, token: str) -> int:
+        return len(word_buckets(token))
+
     def predict_many(self, batch: list[Features]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, list[int]]:
         """For a batch: class probabilities (n, classes), P1 probabilities (n,) or None, every word's
         weights (all words of the batch in order, a zero row after each message) and where each
         message's words start. Numpy is called per batch, not per message or word."""
         word_rows: list[int] = []
         rest_rows: list[int] = []
-        word_starts, rest_starts = [], []
+        word_starts, rest_starts, sizes = [], [], []
         for feats in batch:
+            sizes.append(
+                sum(self._word_size(t) for t in feats.tokens) + len(feats.cue_buckets) + len(feats.message_buckets)
+            )
             word_starts.append(len(word_rows))
             word_rows.extend(self._word_row(t) for t in feats.tokens)
             word_rows.append(0)
@@ -134,6 +140,8 @@ class LinearModel:
         words = self._word_matrix[word_rows]
         rest = self._both[rest_rows]
         total = np.add.reduceat(words, word_starts, axis=0) + np.add.reduceat(rest, rest_starts, axis=0)
+        if self.trained_on.get("feature_scale") == "sqrt":  # as in training: 1/sqrt(number of features)
+            total = total / np.sqrt(np.maximum(np.asarray(sizes, dtype=np.float32), 1.0))[:, None]
         logits = total[:, :-1] + self.bias
         exp = np.exp(logits - logits.max(axis=1, keepdims=True))
         probs = exp / exp.sum(axis=1, keepdims=True)

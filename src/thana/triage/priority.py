@@ -28,9 +28,9 @@ def decide(category: str, cues: set[str]) -> tuple[str | None, str]:
             return "P1", "missing person is vulnerable"
         return "P2", "missing adult"
     if category == "cyber_fraud":
-        if "MONEY_LOST" in cues and (recent or today or now):
-            return "P2", "money lost in the last 24 hours: the golden hour matters"
-        return "P3", "no recent loss of money"
+        if "MONEY_LOST" in cues and (recent or today or now or "CALM" not in cues):
+            return "P2", "money lost, and nothing says it was more than a day ago: the golden hour matters"
+        return "P3", "no money lost, or lost more than a day ago"
     if category == "theft":
         if recent or now:
             return "P2", "within the last hour: the thieves can still be traced"

@@ -58,8 +58,11 @@ def matrix(texts: Iterable[str]):
     for text in texts:
         indices.extend(extract(text).indices)
         indptr.append(len(indices))
-    data = np.ones(len(indices), dtype=np.float32)
-    m = csr_matrix((data, np.array(indices, dtype=np.int64), np.array(indptr)), shape=(len(indptr) - 1, BUCKETS))
+    # Each message's features are scaled by 1/sqrt(their number), as the classifier does at run time:
+    # without it a long message outvotes the intercept and a short one ("phone stolen") falls to spam.
+    counts = np.diff(indptr)
+    scale = np.repeat(1.0 / np.sqrt(np.maximum(counts, 1)), counts).astype(np.float32)
+    m = csr_matrix((scale, np.array(indices, dtype=np.int64), np.array(indptr)), shape=(len(indptr) - 1, BUCKETS))
     m.sum_duplicates()
     return m
 
@@ -77,7 +80,7 @@ def _logistic(x, y, c: float):
 
 
 def fit(
-    examples: list[dict], c: float = 4.0, urgent_c: float = 2.0, urgent_threshold: float | None = None
+    examples: list[dict], c: float = 32.0, urgent_c: float = 4.0, urgent_threshold: float | None = None
 ) -> LinearModel:
     """The category head (17 classes) and the urgency head (P1 or not) from labelled examples."""
     rows = [e for e in examples if e.get("category") in CODES]
@@ -106,6 +109,7 @@ def fit(
             "per_category": counts,
             "c": c,
             "urgent_c": urgent_c,
+            "feature_scale": "sqrt",
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         },
         urgent_weights=urgent_weights,

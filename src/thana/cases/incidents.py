@@ -1,0 +1,69 @@
+"""Many people, one event: messages of the same category within 500 m and 2 hours, with similar words,
+are one incident (a fire on Hill Road reported by ten people is one incident, ten reports).
+
+Pure: given the new case and recent cases nearby, which one it joins.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from thana.triage.text import words
+
+RADIUS_KM = 0.5
+WINDOW = timedelta(hours=2)
+SIMILAR = 0.15  # Jaccard of the content words
+CLOSE_KM, CLOSE_TIME = 0.2, timedelta(minutes=30)  # this close in space and time, the words matter less
+NOT_INCIDENTS = frozenset({"spam", "appreciation", "information"})
+STOP = frozenset(
+    """the a an and or to of in on at is are was were i me my we our you your he she it they please
+help sir police station near hai hain ka ki ke ko se me mein aur ahe aahe ani la na""".split()
+)
+
+
+@dataclass(frozen=True)
+class Report:
+    case_id: int
+    incident_id: int | None
+    category: str
+    lat: float
+    lon: float
+    at: datetime
+    text: str
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    dlat, dlon = math.radians(lat2 - lat1), math.radians(lon2 - lon1)
+    a = math.sin(dlat / 2) ** 2 + math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * math.sin(dlon / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(a))
+
+
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(w for w, _ in words(text) if len(w) > 2 and w not in STOP)
+
+
+def similarity(a: str, b: str) -> float:
+    wa, wb = content_words(a), content_words(b)
+    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
+def match(report: Report, recent: list[Report]) -> Report | None:
+    """The recent report of the same event as `report`, the nearest in meaning, or None."""
+    best, best_score = None, 0.0
+    for other in recent:
+        if other.case_id == report.case_id or other.category != report.category:
+            continue
+        dt = abs(report.at - other.at)
+        if dt > WINDOW:
+            continue
+        km = distance_km(report.lat, report.lon, other.lat, other.lon)
+        if km > RADIUS_KM:
+            continue
+        score = similarity(report.text, other.text)
+        if score >= SIMILAR or (km <= CLOSE_KM and dt <= CLOSE_TIME):
+            score += 1.0 - km / RADIUS_KM  # nearer wins a tie
+            if score > best_score:
+                best, best_score = other, score
+    return best

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     whatsapp_access_token: str | None = Field(None, description="sends WhatsApp messages")
     whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
     whatsapp_template: str = Field("thana_case_update", description="approved template for replies after 24 h")
+    whatsapp_phone_number_id: str | None = Field(None, description="the number advisories are sent from")
+    whatsapp_advisory_template: str = Field("thana_advisory", description="approved template for advisories")
     sms_secret: str | None = Field(None, description="verifies the gateway's X-Thana-Signature")
     sms_api_base: str | None = Field(None, description="the SMS gateway's HTTP API")
     sms_api_key: str | None = None

@@ -28,7 +28,7 @@ from thana.force.locate import locator_for
 from thana.force.model import Force
 from thana.store.db import Database
 from thana.store.references import ReferenceAllocator
-from thana.store.schema import case_events, cases, inbound, outbox, utcnow
+from thana.store.schema import case_events, cases, inbound, outbox, societies, utcnow
 from thana.triage import Decision
 from thana.triage.model import get_model
 from thana.triage.taxonomy import more_urgent
@@ -147,6 +147,7 @@ class Pipeline:
         now = self.clock()
         self._find_open_cases(conn, plans)
         new = [p for p in plans if p.outcome == "new_case"]
+        self._recognise_societies(conn, new)
         case_ids = self._insert_cases(conn, new, now) if new else []
         for p in plans:
             if p.case_index is not None:
@@ -212,6 +213,39 @@ class Pipeline:
                 count += 1
                 if self._opens_case(p):
                     first_in_batch[p.thread_key] = p.case_index
+
+    def _recognise_societies(self, conn: Connection, new: list[Plan]) -> None:
+        """A message from a registered society's number is raised with the society's details (and its station)."""
+        by_phone = {
+            self.force.normalise_number(p.row["sender"]): p
+            for p in new
+            if p.row["sender"] and any(ch.isdigit() for ch in p.row["sender"])
+        }
+        if not by_phone:
+            return
+        found = conn.execute(
+            select(societies.c.id, societies.c.name, societies.c.station_id, societies.c.secretary_phone).where(
+                societies.c.secretary_phone.in_(list(by_phone)), societies.c.status == "verified"
+            )
+        ).all()
+        for society_id, name, station_id, phone in found:
+            p = by_phone[phone]
+            detail = {**p.route.detail, "society": {"id": society_id, "name": name}}
+            if p.route.station_id is None and station_id:
+                p.route = Route(station_id, "society", detail=detail)
+            else:
+                p.route = Route(
+                    p.route.station_id,
+                    p.route.routed_by,
+                    p.route.approximate,
+                    p.route.desk,
+                    p.route.place_name,
+                    p.route.lat,
+                    p.route.lon,
+                    detail,
+                )
+            p.owner = ownership(self.force, p.route, p.decision.category, p.decision.agency)
+            p.extra["society"] = {"id": society_id, "name": name}
 
     @staticmethod
     def _cases_replied_to(conn: Connection, plans: list[Plan]) -> dict[str, tuple[int, str | None, str | None]]:
@@ -382,6 +416,10 @@ class Pipeline:
                 events.extend(
                     base | {"kind": "notified", "after": {"unit_id": unit}, "detail": inbound_ref} for unit in o.notify
                 )
+                if "society" in p.extra:
+                    events.append(
+                        base | {"kind": "raised_by_society", "after": p.extra["society"], "detail": inbound_ref}
+                    )
             else:
                 events.append(base | {"kind": "message_added", "after": None, "detail": inbound_ref})
         if events:

@@ -297,6 +297,69 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class Dispatch(Base):
+    """A Nirbhaya squad sent to a case: when it left, when it reached, what came of it."""
+
+    __tablename__ = "dispatches"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), index=True)
+    squad: Mapped[str] = mapped_column(String(120))
+    vehicle: Mapped[str | None] = mapped_column(String(40))
+    dispatched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Society(Base):
+    """A housing society linked to its police station (one message from it alerts the station)."""
+
+    __tablename__ = "societies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(Text)
+    secretary_name: Mapped[str] = mapped_column(String(200))
+    secretary_phone: Mapped[str] = mapped_column(String(20), index=True)  # digits with country code
+    station_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, verified, rejected
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    verified_by: Mapped[str | None] = mapped_column(String(80))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Advisory(Base):
+    """A station's message to all its verified societies (sent as WhatsApp templates, one each)."""
+
+    __tablename__ = "advisories"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Referral(Base):
+    """A women's-safety case referred to a counselling centre, with the citizen's consent recorded."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), index=True)
+    centre_id: Mapped[str] = mapped_column(String(64))
+    consent: Mapped[bool] = mapped_column(Boolean)
+    consent_note: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="referred")
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class KeyValue(Base):
     """Small durable state: poller cursors (X since_id), flags."""
 
@@ -319,3 +382,7 @@ users = User.__table__
 sessions = WebSession.__table__
 api_tokens = ApiToken.__table__
 notifications = Notification.__table__
+dispatches = Dispatch.__table__
+societies = Society.__table__
+advisories = Advisory.__table__
+referrals = Referral.__table__

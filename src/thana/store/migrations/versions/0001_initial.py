@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 16:05:52.649266
+Create Date: 2026-11-25 16:34:51.884257
 """
 
 from __future__ import annotations
@@ -21,6 +21,15 @@ depends_on = None
 
 def upgrade() -> None:
 
+    op.create_table(
+        "advisories",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("station_id", sa.String(length=64), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.String(length=80), nullable=False),
+        sa.Column("created_at", thana.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
     op.create_table(
         "api_tokens",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
@@ -111,6 +120,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("prefix", "year"),
     )
     op.create_table(
+        "societies",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("address", sa.Text(), nullable=False),
+        sa.Column("secretary_name", sa.String(length=200), nullable=False),
+        sa.Column("secretary_phone", sa.String(length=20), nullable=False),
+        sa.Column("station_id", sa.String(length=64), nullable=True),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("lon", sa.Float(), nullable=True),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("registered_at", thana.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("verified_by", sa.String(length=80), nullable=True),
+        sa.Column("verified_at", thana.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("societies", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_societies_secretary_phone"), ["secretary_phone"], unique=False)
+        batch_op.create_index(batch_op.f("ix_societies_station_id"), ["station_id"], unique=False)
+
+    op.create_table(
         "unparsed_payloads",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
@@ -158,6 +187,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("case_events", schema=None) as batch_op:
         batch_op.create_index("ix_events_case", ["case_id", "id"], unique=False)
+
+    op.create_table(
+        "dispatches",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("case_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("squad", sa.String(length=120), nullable=False),
+        sa.Column("vehicle", sa.String(length=40), nullable=True),
+        sa.Column("dispatched_at", thana.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reached_at", thana.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("outcome", sa.Text(), nullable=True),
+        sa.Column("recorded_by", sa.String(length=80), nullable=False),
+        sa.Column("recorded_at", thana.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("dispatches", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_dispatches_case_id"), ["case_id"], unique=False)
 
     op.create_table(
         "inbound_messages",
@@ -259,6 +308,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outbox_provider_id"), ["provider_id"], unique=False)
 
     op.create_table(
+        "referrals",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("case_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("centre_id", sa.String(length=64), nullable=False),
+        sa.Column("consent", sa.Boolean(), nullable=False),
+        sa.Column("consent_note", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_by", sa.String(length=80), nullable=False),
+        sa.Column("created_at", thana.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", thana.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_referrals_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
         "sessions",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -295,6 +364,10 @@ def downgrade() -> None:
 
     op.drop_table("triage_labels")
     op.drop_table("sessions")
+    with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_referrals_case_id"))
+
+    op.drop_table("referrals")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_provider_id"))
         batch_op.drop_index("ix_outbox_due")
@@ -310,12 +383,21 @@ def downgrade() -> None:
         batch_op.drop_index("ix_inbound_case")
 
     op.drop_table("inbound_messages")
+    with op.batch_alter_table("dispatches", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_dispatches_case_id"))
+
+    op.drop_table("dispatches")
     with op.batch_alter_table("case_events", schema=None) as batch_op:
         batch_op.drop_index("ix_events_case")
 
     op.drop_table("case_events")
     op.drop_table("users")
     op.drop_table("unparsed_payloads")
+    with op.batch_alter_table("societies", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_societies_station_id"))
+        batch_op.drop_index(batch_op.f("ix_societies_secretary_phone"))
+
+    op.drop_table("societies")
     op.drop_table("reference_counters")
     op.drop_table("kv")
     with op.batch_alter_table("cases", schema=None) as batch_op:
@@ -327,3 +409,4 @@ def downgrade() -> None:
 
     op.drop_table("cases")
     op.drop_table("api_tokens")
+    op.drop_table("advisories")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from thana.channels import CHANNELS, IncomingMessage, PayloadError
 
@@ -41,6 +41,8 @@ def parse_line(line: str) -> IncomingMessage:
             raise PayloadError(f"received_at {received!r} is not an ISO 8601 time") from None
         if received.tzinfo is None:
             received = received.replace(tzinfo=UTC)
+        if received > datetime.now(UTC) + timedelta(days=1) or received.year < 2000:
+            raise PayloadError(f"received_at {received.isoformat()} is not a plausible time for a message")
     return IncomingMessage(
         channel=channel,
         external_id=str(external_id)[:160],

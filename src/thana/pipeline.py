@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
@@ -64,7 +65,8 @@ class Pipeline:
         batch_size: int = 200,
         clock: Callable[[], datetime] = utcnow,
     ):
-        self.db, self.force, self.worker_id, self.batch_size, self.clock = db, force, worker_id, batch_size, clock
+        self.db, self.force, self.batch_size, self.clock = db, force, batch_size, clock
+        self.worker_id = worker_id[-64:]  # the column's width; the end (pid, index) tells workers apart
         self.locator = locator_for(force, settings().nearest_max_km)
         self.classifier = get_model()
         self.references = ReferenceAllocator(db, force.reference_prefix)
@@ -195,9 +197,10 @@ class Pipeline:
         count = 0
         for p in candidates:
             if p.row["reply_to"] in replies and p.thread_key not in open_cases:
-                # "replies in its thread": an answer to our reply, or to their earlier post, joins that case
-                case_id, key, prio = replies[p.row["reply_to"]]
-                if key is not None:
+                # "replies in its thread": the citizen answering our reply, or their own earlier post, joins
+                # that case; someone else replying in the thread has a complaint of their own.
+                case_id, key, prio, citizen = replies[p.row["reply_to"]]
+                if key is not None and citizen == p.row["sender"]:
                     p.thread_key = key
                     open_cases[key] = (case_id, prio)
             if p.thread_key in open_cases:
@@ -248,8 +251,8 @@ class Pipeline:
             p.extra["society"] = {"id": society_id, "name": name}
 
     @staticmethod
-    def _cases_replied_to(conn: Connection, plans: list[Plan]) -> dict[str, tuple[int, str | None, str | None]]:
-        """reply_to id -> (case, its open key, its priority) for messages answering one of ours or theirs."""
+    def _cases_replied_to(conn: Connection, plans: list[Plan]) -> dict[str, tuple[int, str | None, str | None, str]]:
+        """reply_to id -> (case, open key, priority, citizen) for messages answering one of ours or theirs."""
         wanted = {p.row["reply_to"] for p in plans if p.row["reply_to"]}
         if not wanted:
             return {}
@@ -264,9 +267,11 @@ class Pipeline:
         if not found:
             return {}
         rows = conn.execute(
-            select(cases.c.id, cases.c.open_key, cases.c.priority).where(cases.c.id.in_(set(found.values())))
+            select(cases.c.id, cases.c.open_key, cases.c.priority, cases.c.citizen).where(
+                cases.c.id.in_(set(found.values()))
+            )
         ).all()
-        by_id = {i: (i, key, prio) for i, key, prio in rows}
+        by_id = {i: (i, key, prio, citizen) for i, key, prio, citizen in rows}
         return {ref: by_id[case_id] for ref, case_id in found.items() if case_id in by_id}
 
     def _opens_case(self, p: Plan) -> bool:
@@ -274,7 +279,8 @@ class Pipeline:
         return p.owner is not None and p.owner.status not in CLOSED_STATUSES
 
     def _insert_cases(self, conn: Connection, new: list[Plan], now: datetime) -> list[int]:
-        references = self.references.take(conn, [p.row["received_at"].year for p in new])
+        local = ZoneInfo(self.force.timezone)
+        references = self.references.take(conn, [p.row["received_at"].astimezone(local).year for p in new])
         rows = []
         for p, reference in zip(new, references, strict=True):
             d, r, o, row = p.decision, p.route, p.owner, p.row
@@ -463,22 +469,28 @@ class Pipeline:
             conn.execute(outbox.insert(), rows)
 
     def _reprioritise(self, conn: Connection, plans: list[Plan], now: datetime) -> None:
-        """A follow-up more urgent than its case raises the case's priority (never lowers it)."""
+        """A follow-up more urgent than its case raises the case's priority (never lowers it), in order,
+        so two follow-ups in one batch leave the case at the more urgent of them."""
+        current: dict[int, str | None] = {p.case_id: p.decision.priority for p in plans if p.outcome == "new_case"}
         for p in plans:
             if p.outcome != "attached" or p.decision is None or p.case_id is None:
                 continue
-            current = p.extra.get("case_priority")
-            if current is None or more_urgent(current, p.decision.priority) == current:
+            before = current.get(p.case_id, p.extra.get("case_priority"))
+            after = more_urgent(before, p.decision.priority)
+            if before is None or after == before:
                 continue
-            level = self.force.service_level(p.decision.priority)
+            current[p.case_id] = after
+            level = self.force.service_level(after)
             conn.execute(
                 update(cases)
                 .where(cases.c.id == p.case_id)
                 .values(
-                    priority=p.decision.priority,
+                    priority=after,
                     updated_at=now,
                     ack_due_at=now + timedelta(minutes=level.acknowledge_minutes),
                     action_due_at=now + timedelta(minutes=level.first_action_minutes),
+                    escalate_at=now + timedelta(minutes=level.acknowledge_minutes),
+                    escalation_level=0,
                 )
             )
             conn.execute(
@@ -487,8 +499,8 @@ class Pipeline:
                     at=now,
                     actor=f"worker:{self.worker_id}",
                     kind="reprioritised",
-                    before={"priority": current},
-                    after={"priority": p.decision.priority},
+                    before={"priority": before},
+                    after={"priority": after},
                     detail={"inbound_id": p.row["id"], "why": "a follow-up message is more urgent"},
                 )
             )

@@ -28,7 +28,7 @@ TASK_INTERVAL = 0.5  # seconds between runs of the side tasks when there is inta
 class Worker:
     def __init__(self, db: Database, *, worker_id: str | None = None, batch_size: int = 200, tasks: list | None = None):
         self.db = db
-        self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}"
+        self.worker_id = (worker_id or f"{socket.gethostname()}-{os.getpid()}")[-64:]
         self.pipeline = Pipeline(db, get_force(settings().force), worker_id=self.worker_id, batch_size=batch_size)
         self.stopping = threading.Event()
         self.tasks = tasks if tasks is not None else default_tasks(db)  # run between batches

@@ -154,7 +154,7 @@ def acknowledgement(
         parts.append(_t("private", lang))
         return Acknowledgement(" ".join(parts), lang)
     if agency is not None:
-        channels = ", ".join(f"{c.address}" for c in agency.channels) or agency.name
+        channels = ", ".join(dict.fromkeys(c.address for c in agency.channels)) or agency.name
         parts.append(_t("redirect", lang, agency=agency.name_in(lang), channels=channels))
     elif category in T:
         parts.append(_t(category, lang, helpline=women_helpline(force, station_id)))

@@ -104,6 +104,8 @@ def ownership(force: Force, route_: Route, category: str, agency_id: str | None)
         notify = tuple(u.id for u in force.units_of_kind("control_room"))
     if agency_id:
         status = "redirected"
+        if category == "railway" and station:
+            notify = (station,)  # TAXONOMY.md: the station of the place is informed
     elif category == "appreciation":
         status = "closed"
     anchor = owner or station

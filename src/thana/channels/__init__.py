@@ -3,8 +3,10 @@ IncomingMessage and sends replies; everything after that is the same for all of 
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 CHANNELS = ("x", "whatsapp", "sms", "web", "open311", "file")
 TEXT_LIMIT = 4000  # characters kept for display; the raw payload keeps everything
@@ -31,13 +33,16 @@ class IncomingMessage:
 
     def row(self) -> dict:
         """The inbound_messages row: display text cut at TEXT_LIMIT, the raw payload whole."""
-        text = self.text or ""
+        text = storable(self.text or "")
+        raw = storable(self.raw) if self.raw is not None else None
+        if raw is None and len(text) > TEXT_LIMIT:
+            raw = json.dumps({"text": text}, ensure_ascii=False)  # the whole text is kept somewhere
         return {
             "channel": self.channel,
-            "external_id": self.external_id,
+            "external_id": storable(self.external_id),
             "kind": self.kind,
-            "sender": self.sender,
-            "sender_name": self.sender_name,
+            "sender": storable(self.sender) if self.sender else self.sender,
+            "sender_name": storable(self.sender_name) if self.sender_name else self.sender_name,
             "text": text[:TEXT_LIMIT],
             "text_truncated": len(text) > TEXT_LIMIT,
             "lat": self.lat,
@@ -46,10 +51,24 @@ class IncomingMessage:
             "addressed_to": self.addressed_to,
             "thread_id": self.thread_id,
             "reply_to": self.reply_to,
-            "raw": self.raw,
-            "received_at": self.received_at,
+            "raw": raw,
+            "received_at": plausible_time(self.received_at),
             "public_token": self.public_token,
         }
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """Text any database keeps: no NUL (PostgreSQL refuses it), no lone surrogates (not UTF-8)."""
+    return _SURROGATE.sub("\ufffd", text.replace("\x00", ""))
+
+
+def plausible_time(at: datetime) -> datetime:
+    """A channel's clock may be wrong: a time in the future is taken as now (deadlines count from it)."""
+    now = datetime.now(UTC)
+    return now if at > now + timedelta(minutes=5) else at
 
 
 class PayloadError(ValueError):

@@ -6,6 +6,7 @@ import math
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from thana.cli.common import ForceOption, JsonOption, console, fail, load_force, print_json
 from thana.config import settings
@@ -52,12 +53,10 @@ def find(
 def print_text(f: Force, result: FindResult) -> None:
     if result.station_id is None:
         if result.place is not None:
-            console.print(f"Found the place [bold]{result.place.name}[/], but it lies outside {f.name}'s area.")
+            console.print(f"Found the place [bold]{escape(result.place.name)}[/], but it lies outside {f.name}'s area.")
         elif isinstance(result.query, dict):
-            console.print(
-                f"That location is outside {f.name}'s area (no station within "
-                f"{locator_for(f).index.nearest_max_km:g} km)."
-            )
+            reach = locator_for(f, settings().nearest_max_km).index.nearest_max_km
+            console.print(f"That location is outside {f.name}'s area (no station within {reach:g} km).")
         else:
             console.print("No place, station or handle of this force was recognised in that text.")
         _print_emergency(f)
@@ -66,7 +65,7 @@ def print_text(f: Force, result: FindResult) -> None:
     h = f.hierarchy_names(unit.id)
     where = " · ".join(x for x in (h["division"], h["zone"], h["region"]) if x)
     console.print(f"[bold]{unit.name} Police Station[/]  ({where})")
-    console.print(f"  {_how(result)}")
+    console.print(f"  {escape(_how(result))}")
     if result.approximate:
         console.print("  [yellow]Jurisdiction boundaries are approximate:[/] confirm with the station.")
     for ch in f.channels_of(unit.id):

@@ -178,8 +178,7 @@ def validate(
         )
     else:
         for p in result.problems:
-            style = "red" if p.severity == "error" else "yellow"
-            console.print(f"[{style}]{p}[/]")
+            console.print(str(p), style="red" if p.severity == "error" else "yellow", markup=False)
         f = result.force
         if result.ok and f is not None:
             console.print(

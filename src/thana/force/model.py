@@ -134,6 +134,7 @@ class Agency:
     names: dict[str, str] = field(default_factory=dict)
     categories: tuple[str, ...] = ()
     channels: tuple[Channel, ...] = ()
+    keywords: tuple[str, ...] = ()  # among agencies of one category, a message naming these goes here
 
     def name_in(self, language: str) -> str:
         return self.names.get(language) or self.name
@@ -245,7 +246,12 @@ class Force:
         """The unit's published channels, with the conventional X handle for stations."""
         listed = list(self._channels_by_unit.get(unit_id, ()))
         unit = self.units[unit_id]
-        if unit.kind == "station" and self.x_handle_pattern and not any(c.channel == "x" for c in listed):
+        if (
+            unit.kind == "station"
+            and unit.active
+            and self.x_handle_pattern
+            and not any(c.channel == "x" for c in listed)
+        ):
             handle = "@" + self.x_handle_pattern.format(slug=handle_slug(unit.name))
             listed.insert(0, Channel(unit_id, "x", handle, source="naming convention (force.toml)"))
         return listed
@@ -265,9 +271,9 @@ class Force:
 
     @cached_property
     def units_by_handle(self) -> dict[str, str]:
-        """normalised X handle -> unit id, for every unit that has one."""
+        """normalised X handle -> unit id, for every unit in service that has one."""
         out: dict[str, str] = {}
-        for uid in self.units:
+        for uid in (u.id for u in self.units.values() if u.active):
             for ch in self.channels_of(uid):
                 if ch.channel == "x":
                     out.setdefault(normalise_handle(ch.address), uid)
@@ -295,8 +301,12 @@ class Force:
     def service_level(self, priority: str) -> ServiceLevel:
         return self.service_levels.get(priority) or DEFAULT_SERVICE_LEVELS[priority]
 
-    def agency_for(self, category: str) -> Agency | None:
-        return next((a for a in self.agencies if category in a.categories), None)
+    def agency_for(self, category: str, text: str = "") -> Agency | None:
+        """The agency a category is redirected to: the one whose keywords the text names, else the first."""
+        candidates = [a for a in self.agencies if category in a.categories]
+        lowered = text.casefold()
+        named = next((a for a in candidates if any(k.casefold() in lowered for k in a.keywords)), None)
+        return named or next((a for a in candidates if not a.keywords), candidates[0] if candidates else None)
 
     def agency(self, agency_id: str) -> Agency | None:
         return next((a for a in self.agencies if a.id == agency_id), None)
@@ -306,10 +316,10 @@ class Force:
 
     # -- descriptions ------------------------------------------------------------------------------
 
-    def hierarchy_names(self, unit_id: str) -> dict[str, str | None]:
-        """{'zone': 'Zone 11', 'region': 'North Region', 'division': None} for a unit."""
+    def hierarchy_names(self, unit_id: str, language: str = "en") -> dict[str, str | None]:
+        """{'zone': 'Zone 11', 'region': 'North Region', 'division': None} for a unit, in a language."""
         return {
-            kind: (u.name if (u := self.ancestor_of_kind(unit_id, kind)) else None)
+            kind: (u.name_in(language) if (u := self.ancestor_of_kind(unit_id, kind)) else None)
             for kind in ("zone", "region", "division")
         }
 

@@ -143,9 +143,13 @@ def load_force(files: dict[str, str], *, source_dir: str | None = None) -> LoadR
 # -- force.toml ----------------------------------------------------------------------------------------
 
 
-def _toml_line(text: str, key: str) -> int | None:
-    match = re.search(rf"^\s*\[*\s*{re.escape(key)}\b", text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+def _toml_line(text: str, key: str, nth: int = 1) -> int | None:
+    """The line of the nth `key = …` or `[[key]]` (1-based), for pointing at a problem."""
+    found = list(re.finditer(rf"^[ \t]*\[*[ \t]*{re.escape(key)}\b", text, re.MULTILINE))
+    if not found:
+        return None
+    match = found[min(nth, len(found)) - 1]
+    return text.count("\n", 0, match.start()) + 1
 
 
 def _parse_force_toml(text: str, out: _Collector) -> dict | None:
@@ -235,7 +239,7 @@ def _parse_emergency(data: dict, text: str, out: _Collector) -> tuple[EmergencyN
         if not re.fullmatch(r"\+?[0-9 \-]{2,20}", number):
             out.error(
                 "force.toml",
-                _toml_line(text, "emergency_numbers"),
+                _toml_line(text, "emergency_numbers", i),
                 f"emergency_numbers[{i}].number",
                 f"{number!r} is not a phone number",
             )
@@ -243,7 +247,7 @@ def _parse_emergency(data: dict, text: str, out: _Collector) -> tuple[EmergencyN
         if not entry.get("source"):
             out.error(
                 "force.toml",
-                _toml_line(text, "emergency_numbers"),
+                _toml_line(text, "emergency_numbers", i),
                 f"emergency_numbers[{i}].source",
                 f"number {number} has no source: every published number needs one",
             )
@@ -290,13 +294,13 @@ def _parse_agencies(data: dict, text: str, out: _Collector) -> tuple[Agency, ...
         column = f"agencies[{i}]"
         agency_id = str(entry.get("id", ""))
         if not ID_RE.match(agency_id):
-            out.error("force.toml", _toml_line(text, "agencies"), f"{column}.id", f"{agency_id!r} is not a valid id")
+            out.error("force.toml", _toml_line(text, "agencies", i), f"{column}.id", f"{agency_id!r} is not a valid id")
         categories = tuple(entry.get("categories", []))
         for code in categories:
             if code not in CODES:
                 out.error(
                     "force.toml",
-                    _toml_line(text, "agencies"),
+                    _toml_line(text, "agencies", i),
                     f"{column}.categories",
                     f"unknown category {code!r}; see TAXONOMY.md",
                 )
@@ -305,19 +309,25 @@ def _parse_agencies(data: dict, text: str, out: _Collector) -> tuple[Agency, ...
             kind, address, source = ch.get("channel", ""), str(ch.get("address", "")), ch.get("source", "")
             problem = _check_address(kind, address)
             if problem:
-                out.error("force.toml", _toml_line(text, "agencies"), f"{column}.channels[{j}]", problem)
+                out.error("force.toml", _toml_line(text, "agencies", i), f"{column}.channels[{j}]", problem)
                 continue
             if not source:
                 out.error(
                     "force.toml",
-                    _toml_line(text, "agencies"),
+                    _toml_line(text, "agencies", i),
                     f"{column}.channels[{j}].source",
                     f"{address} has no source",
                 )
             channels.append(Channel(agency_id, kind, address, source))
+        keywords = tuple(str(k) for k in entry.get("keywords", []) if str(k).strip())
         agencies.append(
             Agency(
-                agency_id, str(entry.get("name", agency_id)), _str_dict(entry.get("names")), categories, tuple(channels)
+                agency_id,
+                str(entry.get("name", agency_id)),
+                _str_dict(entry.get("names")),
+                categories,
+                tuple(channels),
+                keywords,
             )
         )
     return tuple(agencies)
@@ -430,9 +440,17 @@ def _parse_units(text: str, out: _Collector) -> dict[str, Unit] | None:
 def _check_hierarchy(units: dict[str, Unit], rows: dict[str, int], out: _Collector) -> None:
     file = "units.csv"
     roots = [u for u in units.values() if u.parent_id is None]
-    if len(roots) != 1:
-        names = ", ".join(u.id for u in roots) or "none"
-        out.error(file, None, "parent_id", f"exactly one unit must have no parent (the root); found {names}")
+    if not roots:
+        out.error(file, None, "parent_id", "exactly one unit must have no parent (the root); found none")
+    elif len(roots) > 1:
+        names = ", ".join(u.id for u in roots)
+        for unit in roots:
+            out.error(
+                file,
+                rows[unit.id],
+                "parent_id",
+                f"exactly one unit must have no parent (the root); {len(roots)} have none: {names}",
+            )
     for unit in units.values():
         if unit.parent_id is not None and unit.parent_id not in units:
             out.error(file, rows[unit.id], "parent_id", f"parent {unit.parent_id!r} is not a unit of this file")
@@ -580,8 +598,8 @@ def _polygonal(geometry: dict | None, file: str, number: int, out: _Collector) -
     except (ValueError, TypeError, AttributeError, IndexError) as exc:
         out.error(file, number, "geometry", f"cannot be read: {exc}")
         return None
-    if geom.is_empty:
-        out.error(file, number, "geometry", "is empty")
+    if geom.is_empty or geom.area == 0:
+        out.error(file, number, "geometry", "is empty (it encloses no area)")
         return None
     coords = shapely.get_coordinates(geom)
     if not (abs(coords[:, 0]) <= 180).all() or not (abs(coords[:, 1]) <= 90).all():
@@ -594,6 +612,9 @@ def _polygonal(geometry: dict | None, file: str, number: int, out: _Collector) -
         geom = shapely.union_all(
             [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in ("Polygon", "MultiPolygon")]
         )
+        if geom.is_empty or geom.area == 0:
+            out.error(file, number, "geometry", "encloses no area once repaired (collinear or degenerate rings)")
+            return None
     return geom
 
 

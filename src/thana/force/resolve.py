@@ -304,7 +304,7 @@ class PlaceResolver:
         matches: list[Match] = []
         if "@" in text:
             for k, word in enumerate(words):
-                if word[0] == "@":
+                if word[:1] == "@":
                     self._handle(word, k, spans, matches)
         # Each word was read once (as written, under an ending, or its nearest spelling); now the names,
         # starting only at words that begin one (or begin a name written in two halves).
@@ -345,7 +345,7 @@ class PlaceResolver:
         return self._corrected_cached(word)
 
     def _corrected_uncached(self, word: str) -> tuple[str, str] | None:
-        if word[0] == "@":
+        if not word or word[0] == "@":  # a lone nukta folds to nothing
             return None
         stripped = self._strip_suffix_uncached(word)
         if stripped:

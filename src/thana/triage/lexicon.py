@@ -30,7 +30,8 @@ CATEGORY_CUES: dict[str, str] = {
         | ambulance | 108 | gas leak | cylinder | blast | shooting | sword | rod | lathi | danda | sar phod
     """,
     "child_safety": """
-        child | children | kid | kids | baby | bachcha | bachha | bacche | bachchi | बच्चा | बच्चे | बच्ची | मूल | मुलगा
+        child | children | kid | kids | baby | boy | boys | small boy | little boy | little girl | small girl
+        | bachcha | bachha | bacche | bachchi | बच्चा | बच्चे | बच्ची | मूल | मुलगा
         | मुलगी | lahan | लहान | minor | nabalig | नाबालिग | अल्पवयीन | alpavayin | school girl | schoolgirl | school boy
         | student | class | std | years old | year old | saal ka | saal ki | साल का | साल की | वर्षांचा | वर्षांची | varshacha
         | son | daughter | beta | beti | बेटा | बेटी | mulga | mulgi | chhota | chota | छोटा | छोटी | lost child | kho gaya
@@ -44,7 +45,7 @@ CATEGORY_CUES: dict[str, str] = {
         | private photos | photo viral | leak | viral kar | viral karne | blackmail* | rape | balatkar | बलात्कार
         | sexual | harass* | pareshan | परेशान | त्रास | tras | domestic violence | gharelu hinsa | घरेलू हिंसा | मारहाण
         | marhan | pati | husband | नवरा | navra | पति | sasural | ससुराल | सासर | sasu | saas | dahej | दहेज | हुंडा
-        | hunda | dowry | wife | patni | पत्नी | बायको | bayko | woman | women | lady | ladies | girl | girls | ladki
+        | hunda | dowry | wife | patni | biwi | bivi | बीवी | पत्नी | बायको | bayko | woman | women | lady | ladies | girl | girls | ladki
         | ladkiyon | लड़की | लड़कियों | मुलगी | मुली | mahila | महिला | स्त्री | aurat | औरत | she | her | sister
         | behen | बहन | बहीण | bahin | mummy | mother | flash* | indecent | staring | ghoor | घूर | whistl* | comment*
         | acid | alone | akeli | अकेली | एकटी | ekti | scared | dar lag | डर लग | भीती | bhiti | 103 | nirbhaya
@@ -179,7 +180,10 @@ DANGER_CUES = """
     | बेहोश | बेशुद्ध | not breathing | not responding | not moving | lying on | pada hai | padla aahe | पडला आहे
     | पड़ा है | trapped | adakla | अडकला | अडकले | फंसा | phansa | collapsed | came down | kosalli | कोसळली | गिर गई
     | drowning | doob raha | डूब रहा | बुडत | suicide | aatmahatya | आत्महत्या | hanging | fasi | bomb | बम
-    | unattended bag | lavaris bag | लावारिस | बेवारस | pay tutla | haddi | fracture | jala denge | jala dega
+    | dragging | dragged | drag | ghaseet | ghasit | घसीट | kheench | खींच | ओढत | odhat | odhun
+    | unattended | left unattended | abandoned bag | unclaimed | nobody claimed | no one claimed | bag lying
+    | suitcase lying | trolley bag | suspicious object | suspicious bag | lavaris | lawaris
+    | लावारिस | बेवारस | bevaras | pay tutla | haddi | fracture | jala denge | jala dega
     | जला देंगे | जाळून | petvun | पेटवून | kerosene | rockel | रॉकेल | acid
 """.split("|")
 # Someone has not come home: with an elderly or vulnerable person, the missing-person category wins.

@@ -25,6 +25,7 @@ from thana.triage.taxonomy import CODES, HARMLESS, PRECEDENCE, SAFETY_CRITICAL
 SHIPPED = "default.npz"
 # A message the model calls harmless goes to the likeliest safety category when these hold.
 SAFETY_PROBABILITY = 0.12
+RAILWAY_SAFETY_PROBABILITY = 0.3  # a railway message needs more to be read as a safety case
 STRONG_SAFETY_CUES = 2
 # Categories whose messages can be P1, and how sure the urgency head must be to move a message into one.
 P1_CATEGORIES = ("emergency", "child_safety", "women_safety", "missing_person")
@@ -173,7 +174,7 @@ class Classifier:
             category, prio, reasons = self._decide(feats, probs[i], urgent)
             k = self.index[category]
             word_weights = words[starts[i] : starts[i] + len(feats.tokens), k].tolist()
-            agency = force.agency_for(category) if force is not None else None
+            agency = force.agency_for(category, text) if force is not None else None
             out.append(
                 Decision(
                     category=category,
@@ -204,18 +205,22 @@ class Classifier:
         return category, prio, reasons
 
     def _safety_bias(self, category: str, probs: np.ndarray, feats: Features, reasons: list[str]) -> str:
-        """A woman, a child or a life in danger is never read as harmless (TAXONOMY.md)."""
-        if category not in HARMLESS:
+        """A woman, a child or a life in danger is never read as harmless (TAXONOMY.md), nor as a railway
+        matter: on a train they stay women's, children's or emergency cases."""
+        if category not in HARMLESS and category != "railway":
             return category
         safety = {c: float(probs[self.index[c]]) for c in SAFETY_CRITICAL if c in self.index}
         cue_counts = {c: sum(1 for label, _ in feats.cues if label == c) for c in SAFETY_CRITICAL}
         best = max(safety, key=lambda c: (safety[c] + 0.1 * cue_counts[c], -PRECEDENCE[c]))
-        if sum(safety.values()) >= SAFETY_PROBABILITY or cue_counts[best] >= STRONG_SAFETY_CUES:
+        if any(label == "DANGER" for label, _ in feats.cues):
+            best = "emergency"  # harm to a body: whoever it is, an emergency
+        threshold = SAFETY_PROBABILITY if category != "railway" else RAILWAY_SAFETY_PROBABILITY
+        if sum(safety.values()) >= threshold or cue_counts[best] >= STRONG_SAFETY_CUES:
             reasons.append(f"safety rule: read as {best}, not {category} (p={sum(safety.values()):.2f})")
             return best
         labels = [label for label, _ in feats.cues]
         plea = "PLEA" in labels or "DANGER" in labels
-        if plea and category != "appreciation" and labels.count("spam") < 2:
+        if plea and category not in ("appreciation", "railway") and labels.count("spam") < 2:
             reasons.append(f"safety rule: a call for help is an emergency, not {category}")
             return "emergency"
         return category
@@ -224,10 +229,10 @@ class Classifier:
     def _precedence(category: str, cues: set[str], reasons: list[str]) -> str:
         """TAXONOMY.md: when two categories fit, the higher one wins. The cues say when a second one fits."""
         rules = (
-            ("DANGER", lambda c: c not in P1_CATEGORIES and c != "railway", "emergency", "harm to a body now"),
+            ("DANGER", lambda c: c not in P1_CATEGORIES, "emergency", "harm to a body now"),
             (
                 "MINOR",
-                lambda c: c in ("missing_person", "women_safety", "senior_citizen", "other"),
+                lambda c: c in ("missing_person", "women_safety", "senior_citizen", "other", "railway"),
                 "child_safety",
                 "the person is under 18",
             ),

@@ -56,7 +56,8 @@ def luhn_valid(digits: str) -> bool:
 
 SEP = r"[ \-.]?"
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\b")
-UPI_RE = re.compile(r"\b[\w.-]{2,64}@[A-Za-z]{2,32}\b(?!\.[A-Za-z])")
+# A UPI id's handle is the payment app's, in lower case ("name@okaxis", "98200…@ybl"); "@MumbaiPolice" is a mention.
+UPI_RE = re.compile(r"\b[\w.-]{2,64}@[a-z]{2,20}\b(?!\.[A-Za-z])")
 PAN_RE = re.compile(r"\b[A-Z]{3}[ABCFGHLJPTK][A-Z][0-9]{4}[A-Z]\b", re.IGNORECASE)
 VEHICLE_RE = re.compile(
     r"\b(?:[A-Z]{2}[ -]?[0-9]{1,2}[ -]?[A-Z]{0,3}[ -]?[0-9]{4}|[0-9]{2}[ -]?BH[ -]?[0-9]{4}[ -]?[A-Z]{1,2})\b",
@@ -69,13 +70,23 @@ STATE_CODES = set(
 DIGIT_RUN_RE = re.compile(r"(?<![\w])(?:\+?91[ \-]?|0)?(?:\d[ \-]?){9,18}\d(?![\w])")
 ACCOUNT_WORDS_RE = re.compile(r"(?:a/?c|acct|account|acc|khata|खाते|खाता|bank)\s*(?:no\.?|number|num|#|:)?\s*$", re.I)
 CARD_WORDS_RE = re.compile(r"(?:card|कार्ड)\s*(?:no\.?|number|#|:)?\s*$", re.I)
+_ADDRESS_WORDS = (
+    "road|rd|marg|lane|galli|gali|nagar|wadi|pada|chawl|society|colony|complex|sector|building|bldg|apartment"
+)
+# A "." continues an address only inside it ("Room No. 12"): before a digit.
+_PART = r"(?:[^\n,.;!?]|\.(?=\s*\d))"
 ADDRESS_RE = re.compile(
     r"\b(?:flat|room|house|h\.?\s?no|plot|shop|bldg|building|wing|chawl|chs|society|apartment|apt|tower)\b"
-    r"[^\n,.;!?]{0,40}(?:[,\s]+[^\n,.;!?]{0,40}?(?:road|rd|marg|lane|galli|gali|nagar|wadi|pada|chawl|"
-    r"society|colony|complex|sector|building|bldg|apartment))*",
+    rf"{_PART}{{0,40}}(?:[,\s]+{_PART}{{0,40}}?(?:{_ADDRESS_WORDS}))*",
     re.IGNORECASE,
 )
-ADDRESS_DEVA_RE = re.compile(r"(?:फ्लॅट|फ्लैट|रूम|खोली|घर नं|बिल्डिंग|इमारत|चाळ|चाल|सोसायटी)[^\n,।!?]{0,40}")
+ADDRESS_WORD_RE = re.compile(rf"\b(?:{_ADDRESS_WORDS}|flat|room|house|plot|shop|wing|tower)\b", re.IGNORECASE)
+_DEVA_WORDS = "नगर|रोड|मार्ग|सोसायटी|चाळ|चाल|वाडी|पाडा|कॉलनी|कॉलोनी|बिल्डिंग|इमारत"
+ADDRESS_DEVA_RE = re.compile(
+    rf"(?:फ्लॅट|फ्लैट|रूम|खोली|घर नं|बिल्डिंग|इमारत|चाळ|चाल|सोसायटी)[^\n,।!?]{{0,40}}"
+    rf"(?:[,\s]+[^\n,।!?]{{0,40}}?(?:{_DEVA_WORDS}))*"
+)
+DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
 
 
 HAS_DIGIT = re.compile(r"\d")
@@ -94,8 +105,9 @@ def find(text: str) -> list[Span]:
         for m in UPI_RE.finditer(text):
             if not _overlaps(spans, m.start(), m.end()):
                 spans.append(Span(m.start(), m.end(), "upi"))
-    if HAS_DIGIT.search(text):
-        _find_numbered(text, spans)
+    ascii_digits = text.translate(DEVANAGARI_DIGITS)  # ९८२०… is a phone number too; same length, same spans
+    if HAS_DIGIT.search(ascii_digits):
+        _find_numbered(ascii_digits, spans)
     if ADDRESS_HINT.search(text):
         _find_addresses(text, spans)
     return sorted(spans, key=lambda s: s.start)
@@ -107,9 +119,13 @@ def _find_numbered(text: str, spans: list[Span]) -> None:
         spans.append(Span(m.start(), m.end(), "pan"))
     for m in VEHICLE_RE.finditer(text):
         plate = re.sub(r"[ -]", "", m.group()).upper()
+        # "ghar ka 2 bhk 1500": Hindi "ka" is not Karnataka; a spaced plate starts in capitals
+        head = m.group()[:2]
+        spaced_lowercase = any(c in " -" for c in m.group()) and head.isalpha() and not head.isupper()
         if (
             (plate[:2] in STATE_CODES or "BH" in plate[2:4])
             and any(c.isalpha() for c in plate[2:])
+            and not spaced_lowercase
             and not _overlaps(spans, m.start(), m.end())
         ):
             spans.append(Span(m.start(), m.end(), "vehicle"))
@@ -122,10 +138,18 @@ def _find_numbered(text: str, spans: list[Span]) -> None:
 
 
 def _find_addresses(text: str, spans: list[Span]) -> None:
+    """An address has a number or names two address parts ("Shivaji Chawl, LBS Marg"): "the building
+    last night" is not one."""
     for regex in (ADDRESS_RE, ADDRESS_DEVA_RE):
         for m in regex.finditer(text):
             end = len(text[: m.end()].rstrip())
-            if end - m.start() >= 8 and not _overlaps(spans, m.start(), end):
+            found = text[m.start() : end]
+            parts = len(ADDRESS_WORD_RE.findall(found)) + len(re.findall(_DEVA_WORDS, found))
+            if (
+                (any(ch.isdigit() for ch in found.translate(DEVANAGARI_DIGITS)) or parts >= 2)
+                and end - m.start() >= 6
+                and not _overlaps(spans, m.start(), end)
+            ):
                 spans.append(Span(m.start(), end, "address"))
 
 

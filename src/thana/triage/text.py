@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-WORD_RE = re.compile(r"[0-9A-Za-z\u00C0-\u024F\u0900-\u0963\u0966-\u097F']+|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+WORD_RE = re.compile(r"[0-9A-Za-z\u00C0-\u024F\u0900-\u0963\u0966-\u097F']+|[\U0001F100-\U0001FAFF\u2600-\u27BF]")
 DEVANAGARI_RE = re.compile(r"[\u0900-\u097F]")
 
 _VOWELS = {
@@ -118,7 +118,7 @@ _LATIN_FOLDS = (
     ("jh", "j"),
     ("sh", "s"),
 )
-_REPEATS = re.compile(r"(.)\1+")
+_REPEATS = re.compile(r"([a-z])\1+")  # letters only: "22" is not "2"
 
 
 def romanise(word: str) -> str:

@@ -96,6 +96,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "channels_title": {"en": "Reach this station", "hi": "इस थाने से संपर्क करें", "mr": "या ठाण्याशी संपर्क साधा"},
     "not_published": {"en": "not published", "hi": "प्रकाशित नहीं", "mr": "प्रसिद्ध नाही"},
+    "posters_title": {
+        "en": "Poster and card for this station",
+        "hi": "इस थाने का पोस्टर और कार्ड",
+        "mr": "या ठाण्याचे पोस्टर आणि कार्ड",
+    },
+    "posters_intro": {
+        "en": "For notice boards at police stations, schools, colleges and Nirbhaya vans: in English, Hindi and "
+        "Marathi, with the station's X handle, its women's helpline and the emergency numbers.",
+        "hi": "पुलिस थानों, स्कूलों, कॉलेजों और निर्भया वैन के नोटिस बोर्ड के लिए: अंग्रेज़ी, हिंदी और मराठी में, "
+        "थाने के X हैंडल, महिला हेल्पलाइन और आपातकालीन नंबरों के साथ।",
+        "mr": "पोलीस ठाणी, शाळा, महाविद्यालये आणि निर्भया व्हॅनच्या सूचना फलकांसाठी: इंग्रजी, हिंदी आणि मराठीत, "
+        "ठाण्याचे X हँडल, महिला हेल्पलाइन आणि आपत्कालीन क्रमांकांसह.",
+    },
+    "download_poster": {"en": "Download poster (A4)", "hi": "पोस्टर डाउनलोड करें (A4)", "mr": "पोस्टर डाउनलोड करा (A4)"},
+    "download_card": {"en": "Download card (A6)", "hi": "कार्ड डाउनलोड करें (A6)", "mr": "कार्ड डाउनलोड करा (A6)"},
     "ch_x": {"en": "X (Twitter)", "hi": "X (ट्विटर)", "mr": "X (ट्विटर)"},
     "ch_whatsapp": {"en": "WhatsApp", "hi": "व्हाट्सऐप", "mr": "व्हॉट्सॲप"},
     "ch_women_helpline": {"en": "Women's helpline", "hi": "महिला हेल्पलाइन", "mr": "महिला हेल्पलाइन"},
@@ -231,13 +246,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report_email_label": {"en": "E-mail", "hi": "ई-मेल", "mr": "ई-मेल"},
     "report_public_note": {
         "en": "Your name, number and e-mail are never published. What you write may appear in the public list "
-        "of reports with phone numbers, e-mail and street addresses hidden; reports about women, children, "
-        "informants and police conduct are never listed.",
+        "of reports with phone numbers, e-mail and street addresses hidden; emergencies and reports about women, "
+        "children, informants and police conduct are never listed.",
         "hi": "आपका नाम, नंबर और ई-मेल कभी प्रकाशित नहीं होते। आपका लिखा हुआ शिकायतों की सार्वजनिक सूची में फ़ोन नंबर, "
-        "ई-मेल और पते छिपाकर दिख सकता है; महिलाओं, बच्चों, मुखबिरों और पुलिस आचरण से जुड़ी शिकायतें कभी सूचीबद्ध नहीं होतीं।",
+        "ई-मेल और पते छिपाकर दिख सकता है; आपात स्थितियाँ और महिलाओं, बच्चों, मुखबिरों और पुलिस आचरण से जुड़ी शिकायतें "
+        "कभी सूचीबद्ध नहीं होतीं।",
         "mr": "तुमचे नाव, क्रमांक आणि ई-मेल कधीही प्रसिद्ध होत नाहीत. तुम्ही लिहिलेले तक्रारींच्या सार्वजनिक यादीत फोन "
-        "क्रमांक, ई-मेल आणि पत्ते लपवून दिसू शकते; महिला, मुले, खबरी आणि पोलीस वर्तनाशी संबंधित तक्रारी कधीही यादीत "
-        "येत नाहीत.",
+        "क्रमांक, ई-मेल आणि पत्ते लपवून दिसू शकते; आणीबाणी आणि महिला, मुले, खबरी आणि पोलीस वर्तनाशी संबंधित तक्रारी "
+        "कधीही यादीत येत नाहीत.",
     },
     "report_send": {"en": "Send report", "hi": "शिकायत भेजें", "mr": "तक्रार पाठवा"},
     "err_heading": {
@@ -437,3 +453,42 @@ def pick_language(query_lang: str | None, cookie_lang: str | None, accept_langua
         if code in LANGUAGES:
             return code
     return DEFAULT
+
+
+# Housing societies (public registration page).
+CATALOGUE.update(
+    {
+        "society_title": {
+            "en": "Register your housing society",
+            "hi": "अपनी हाउसिंग सोसायटी पंजीकृत करें",
+            "mr": "तुमची गृहनिर्माण संस्था नोंदवा",
+        },
+        "society_intro": {
+            "en": "Link your society with its police station: the station can send advisories to your secretary, "
+            "and a message from the secretary's number reaches the station with the society's details.",
+            "hi": "अपनी सोसायटी को उसके पुलिस थाने से जोड़ें: थाना आपके सचिव को सूचनाएँ भेज सकेगा, और सचिव के "
+            "नंबर से आया संदेश सोसायटी की जानकारी के साथ थाने पहुँचेगा।",
+            "mr": "तुमची संस्था तिच्या पोलीस ठाण्याशी जोडा: ठाणे तुमच्या सचिवांना सूचना पाठवू शकेल, आणि सचिवांच्या "
+            "क्रमांकावरून आलेला संदेश संस्थेच्या माहितीसह ठाण्यापर्यंत पोहोचेल.",
+        },
+        "society_done": {
+            "en": "Registered. {station} will verify your society.",
+            "hi": "पंजीकृत। {station} आपकी सोसायटी का सत्यापन करेगा।",
+            "mr": "नोंदणी झाली. {station} तुमच्या संस्थेची पडताळणी करेल.",
+        },
+        "society_no_station": {"en": "Headquarters", "hi": "मुख्यालय", "mr": "मुख्यालय"},
+        "society_name": {"en": "Society's name", "hi": "सोसायटी का नाम", "mr": "संस्थेचे नाव"},
+        "society_address": {
+            "en": "Address (with locality and pincode)",
+            "hi": "पता (इलाका और पिनकोड सहित)",
+            "mr": "पत्ता (परिसर व पिनकोडसह)",
+        },
+        "society_secretary": {"en": "Secretary's name", "hi": "सचिव का नाम", "mr": "सचिवांचे नाव"},
+        "society_phone": {
+            "en": "Secretary's mobile (WhatsApp)",
+            "hi": "सचिव का मोबाइल (व्हाट्सऐप)",
+            "mr": "सचिवांचा मोबाईल (व्हॉट्सॲप)",
+        },
+        "society_submit": {"en": "Register", "hi": "पंजीकृत करें", "mr": "नोंदवा"},
+    }
+)

@@ -8,11 +8,13 @@ from typing import Annotated
 
 import shapely
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from thana.config import settings
 from thana.force.locate import FindResult, Locator
 from thana.force.model import CHANNEL_KINDS, Force
+from thana.outreach import posters
 from thana.web.deps import current_force, current_locator, page_language
 from thana.web.i18n import LANGUAGES, t
 from thana.web.svg import frame_for, path_d
@@ -109,7 +111,7 @@ def find_page(
         context["how"] = describe(result, lang)
         if result.station_id:
             context["station"] = force.units[result.station_id]
-            context["hierarchy"] = force.hierarchy_names(result.station_id)
+            context["hierarchy"] = force.hierarchy_names(result.station_id, lang)
             context["channels"] = channel_links(force, result.station_id)
         context["alternatives"] = _alternatives(force, locator, result)
     return render(request, "find.html", lang, **context)
@@ -157,7 +159,35 @@ def station_page(
         lang,
         force=force,
         station=unit,
-        hierarchy=force.hierarchy_names(station_id),
+        hierarchy=force.hierarchy_names(station_id, lang),
         channels=channel_links(force, station_id),
         map=station_map(force, station_id),
     )
+
+
+_PDF_CACHE: dict[tuple, bytes] = {}
+
+
+@router.get("/stations/{station_id}/poster.pdf")
+@router.get("/stations/{station_id}/card.pdf")
+def station_poster(
+    station_id: str,
+    request: Request,
+    force: Annotated[Force, Depends(current_force)],
+    lang: Annotated[str, Depends(page_language)],
+) -> Response:
+    """The station's women's-safety poster (A4) or card (A6), built once and kept."""
+    unit = force.units.get(station_id)
+    if unit is None or not unit.is_station:
+        return render(request, "error.html", lang, status_code=404, message=t(lang, "page_not_found"), force=force)
+    kind = "card" if request.url.path.endswith("/card.pdf") else "poster"
+    base_url = settings().base_url
+    key = (id(force), force.id, force.version, station_id, kind, base_url)
+    data = _PDF_CACHE.get(key)
+    if data is None:
+        data = posters.BUILDERS[kind](force, station_id, base_url)
+        if len(_PDF_CACHE) >= 128:
+            _PDF_CACHE.pop(next(iter(_PDF_CACHE)), None)
+        _PDF_CACHE[key] = data
+    disposition = f'attachment; filename="{posters.file_name(station_id, kind)}"'
+    return Response(data, media_type="application/pdf", headers={"Content-Disposition": disposition})

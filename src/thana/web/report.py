@@ -144,15 +144,15 @@ class CsrfTokens:
 
     SALT = "thana.report.csrf"
 
-    def __init__(self, secret: bytes, max_age: int = CSRF_MAX_AGE):
-        self.secret, self.max_age = secret, max_age
+    def __init__(self, secret: bytes, max_age: int = CSRF_MAX_AGE, clock=time.time):
+        self.secret, self.max_age, self.clock = secret, max_age, clock
         self._serializer = URLSafeTimedSerializer(secret, salt=self.SALT) if URLSafeTimedSerializer else None
 
     def new(self) -> str:
         nonce = secrets.token_urlsafe(18)
         if self._serializer is not None:
             return self._serializer.dumps(nonce)
-        payload = f"{nonce}.{int(time.time())}"
+        payload = f"{nonce}.{int(self.clock())}"
         return f"{payload}.{self._sign(payload)}"
 
     def valid(self, token: str | None) -> bool:
@@ -168,7 +168,7 @@ class CsrfTokens:
         _, _, issued = payload.rpartition(".")
         if not payload or not issued.isdigit() or not hmac.compare_digest(signature, self._sign(payload)):
             return False
-        return 0 <= time.time() - int(issued) <= self.max_age
+        return 0 <= self.clock() - int(issued) <= self.max_age
 
     def _sign(self, payload: str) -> str:
         mac = hmac.new(self.secret, f"{self.SALT}|{payload}".encode(), hashlib.sha256).digest()
@@ -444,7 +444,20 @@ class ReportForm:
             self.errors["email"] = t(lang, "err_email")
 
     def message_text(self) -> str:
-        return f"{PLACE_MARK}{self.place}\n\n{self.text}" if self.place else self.text
+        return with_place(self.place, self.text)
+
+
+def with_place(place: str | None, text: str) -> str:
+    """The message text: the place the citizen named on a line of its own first, so routing and officers see it."""
+    return f"{PLACE_MARK}{place}\n\n{text}" if place else text
+
+
+def without_place(text: str) -> str:
+    """The citizen's own words, without the place line with_place put before them."""
+    if text.startswith(PLACE_MARK):
+        _, _, rest = text.partition("\n\n")
+        return rest
+    return text
 
 
 def _coordinate(value: str, bound: float) -> float:
@@ -724,17 +737,22 @@ class CaseView:
 def mask_citizen_text(text: str, *known: str | None) -> str:
     """The text with personal data masked: what pii finds, and the sender's own name, phone and e-mail."""
     out = text or ""
-    for value in known:
-        if not value or len(value.strip()) < 3:
-            continue
-        value = value.strip()
-        kind = "email" if "@" in value else "phone" if re.fullmatch(r"\+?[\d\s().-]+", value) else "name"
+
+    def kind_of(value: str) -> str:
+        return "email" if "@" in value else "phone" if re.fullmatch(r"\+?[\d\s().-]+", value) else "name"
+
+    order = {"email": 0, "phone": 1, "name": 2}  # e-mails first: a name inside one must not break it up
+    values = sorted({v.strip() for v in known if v and len(v.strip()) >= 3}, key=lambda v: order[kind_of(v)])
+    for value in values:
+        kind = kind_of(value)
         variants = {value}
         if kind == "phone":
             digits = re.sub(r"\D", "", value)
             variants |= {digits, digits[-10:]} if len(digits) >= 10 else {digits}
+        elif kind == "name":  # "Asha Patil" also as "Asha" and "Patil"
+            variants |= {part for part in re.split(r"\s+", value) if len(part) >= 3}
         for v in sorted(variants, key=len, reverse=True):
-            out = re.sub(re.escape(v), f"[{kind}]", out, flags=re.IGNORECASE)
+            out = re.sub(r"(?<!\w)" + re.escape(v) + r"(?!\w)", f"[{kind}]", out, flags=re.IGNORECASE)
     return pii.mask(out)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from thana.cli import bench, channel, demo, find, force, people, serve, triage
+from thana.cli import bench, channel, demo, find, force, people, poster, reports, serve, triage
 
 app = typer.Typer(
     name="thana",
@@ -19,10 +19,12 @@ app.add_typer(channel.app, name="channel")
 app.add_typer(people.user_app, name="user")
 app.add_typer(people.token_app, name="token")
 app.add_typer(people.case_app, name="case")
+app.add_typer(reports.app, name="report")
 find.register(app)
 triage.register(app)
 demo.register(app)
 serve.register(app)
+poster.register(app)
 
 
 def main() -> None:

@@ -13,15 +13,15 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from thana.cases import CLOSED_STATUSES, incidents
+from thana.cases import CLOSED_STATUSES, incidents, lifecycle
 from thana.cases.acknowledgement import acknowledgement
 from thana.cases.routing import Ownership, Route, ownership, route
 from thana.config import settings
@@ -29,7 +29,7 @@ from thana.force.locate import locator_for
 from thana.force.model import Force
 from thana.store.db import Database
 from thana.store.references import ReferenceAllocator
-from thana.store.schema import case_events, cases, inbound, outbox, societies, utcnow
+from thana.store.schema import case_events, cases, inbound, notifications, outbox, societies, utcnow
 from thana.triage import Decision
 from thana.triage.model import get_model
 from thana.triage.taxonomy import more_urgent
@@ -133,11 +133,20 @@ class Pipeline:
             return None
 
     def _plan_one(self, p: Plan, decision: Decision) -> None:
+        row = p.row
+        if decision.category == "spam" and (row["lat"] is not None or row["media"]) and len(row["text"] or "") < 40:
+            # A location pin or a photo with (almost) no words is someone showing the police where or what —
+            # perhaps someone who cannot write just now. Never thrown away as spam.
+            decision = replace(
+                decision,
+                category="other",
+                priority="P2",
+                reasons=(*decision.reasons, "a location or photo sent without words: read as a call for help"),
+            )
         p.decision = decision
         if decision.category == "spam":
             p.outcome = "spam"
             return
-        row = p.row
         p.route = route(
             self.locator, addressed_to=row["addressed_to"], lat=row["lat"], lon=row["lon"], text=row["text"] or ""
         )
@@ -192,6 +201,11 @@ class Pipeline:
                 select(cases.c.id, cases.c.open_key, cases.c.priority).where(cases.c.open_key.in_(keys))
             ).all()
             open_cases = {k: (i, prio) for i, k, prio in found}
+            for key, row in self._recently_closed(conn, [k for k in keys if k not in open_cases]).items():
+                # "Thank you" on a closed case joins it as it stands; anything else reopens it.
+                if any(p.thread_key == key and not self._only_thanks(p) for p in candidates):
+                    self._reopen(conn, row)
+                open_cases[key] = (row["id"], row["priority"])
         replies = self._cases_replied_to(conn, candidates)
         first_in_batch: dict[str, int] = {}
         count = 0
@@ -216,6 +230,50 @@ class Pipeline:
                 count += 1
                 if self._opens_case(p):
                     first_in_batch[p.thread_key] = p.case_index
+
+    def _recently_closed(self, conn: Connection, keys: list[str]) -> dict[str, dict]:
+        """The newest case of each conversation resolved or closed within the reopening window."""
+        if not keys:
+            return {}
+        since = self.clock() - lifecycle.REOPEN_WINDOW
+        rows = conn.execute(
+            select(cases)
+            .where(
+                cases.c.thread_key.in_(keys),
+                cases.c.status.in_(("resolved", "closed")),
+                func.coalesce(cases.c.closed_at, cases.c.resolved_at) >= since,
+            )
+            .order_by(cases.c.id.desc())
+        ).mappings()
+        found: dict[str, dict] = {}
+        for row in rows:
+            found.setdefault(row["thread_key"], dict(row))
+        return found
+
+    def _reopen(self, conn: Connection, row: dict) -> None:
+        """A citizen writing back within 7 days of their case being resolved or closed reopens it."""
+        now = self.clock()
+        change = lifecycle.apply("reopen", row, now, by_citizen=True, reason="the citizen wrote back")
+        level = self.force.service_level(row["priority"] or "P4")
+        values = change.values | {
+            "ack_due_at": now + timedelta(minutes=level.acknowledge_minutes),
+            "action_due_at": now + timedelta(minutes=level.first_action_minutes),
+            "escalate_at": now + timedelta(minutes=level.acknowledge_minutes),
+            "escalation_level": 0,
+            "updated_at": now,
+        }
+        conn.execute(update(cases).where(cases.c.id == row["id"]).values(**values))
+        conn.execute(
+            case_events.insert().values(
+                case_id=row["id"],
+                at=now,
+                actor=f"worker:{self.worker_id}",
+                kind="reopened",
+                before={"status": row["status"]},
+                after={"status": "reopened"},
+                detail={"reason": "the citizen wrote back within 7 days"},
+            )
+        )
 
     def _recognise_societies(self, conn: Connection, new: list[Plan]) -> None:
         """A message from a registered society's number is raised with the society's details (and its station)."""
@@ -274,6 +332,10 @@ class Pipeline:
         by_id = {i: (i, key, prio, citizen) for i, key, prio, citizen in rows}
         return {ref: by_id[case_id] for ref, case_id in found.items() if case_id in by_id}
 
+    @staticmethod
+    def _only_thanks(p: Plan) -> bool:
+        return p.decision is not None and p.decision.category in ("appreciation", "spam")
+
     def _opens_case(self, p: Plan) -> bool:
         """Whether the case stays open for follow-ups (not redirected, not closed at once)."""
         return p.owner is not None and p.owner.status not in CLOSED_STATUSES
@@ -323,6 +385,8 @@ class Pipeline:
                     "action_due_at": received + timedelta(minutes=level.first_action_minutes) if level else None,
                     "closed_at": now if o.status == "closed" else None,
                     "escalation_level": 0,
+                    # the sweeper's first look: when the acknowledgement falls due
+                    "escalate_at": received + timedelta(minutes=level.acknowledge_minutes) if level else None,
                 }
             )
         result = conn.execute(cases.insert().returning(cases.c.id, sort_by_parameter_order=True), rows)
@@ -395,6 +459,7 @@ class Pipeline:
     def _insert_events(self, conn: Connection, plans: list[Plan], now: datetime) -> None:
         actor = f"worker:{self.worker_id}"
         events = []
+        notes: list[dict] = []
         for p in plans:
             if p.case_id is None:
                 continue
@@ -422,6 +487,16 @@ class Pipeline:
                 events.extend(
                     base | {"kind": "notified", "after": {"unit_id": unit}, "detail": inbound_ref} for unit in o.notify
                 )
+                notes.extend(
+                    {
+                        "unit_id": unit,
+                        "case_id": p.case_id,
+                        "kind": "notified",
+                        "created_at": now,
+                        "text": f"{p.extra['reference']}: {d.category.replace('_', ' ')} ({d.priority or '-'})",
+                    }
+                    for unit in o.notify
+                )
                 if "society" in p.extra:
                     events.append(
                         base | {"kind": "raised_by_society", "after": p.extra["society"], "detail": inbound_ref}
@@ -430,6 +505,8 @@ class Pipeline:
                 events.append(base | {"kind": "message_added", "after": None, "detail": inbound_ref})
         if events:
             conn.execute(case_events.insert(), events)
+        if notes:
+            conn.execute(notifications.insert(), notes)
 
     def _queue_acknowledgements(self, conn: Connection, new: list[Plan], now: datetime) -> None:
         rows = []

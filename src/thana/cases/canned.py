@@ -45,3 +45,13 @@ def canned_replies(category: str, language: str, *, reference: str, station: str
     lang = language if language in ("hi", "mr") else "en"
     keys = [k for k in (category, "_any", "resolved") if k in CANNED]
     return [CANNED[k].get(lang, CANNED[k]["en"]).format(ref=reference, station=station) for k in keys]
+
+
+def canned_for_case(force, case: dict) -> list[str]:
+    """Canned replies for a case as get_case returns it: naming, in the citizen's language, the unit that
+    handles it (for a police-conduct case the officers above, never the station complained about)."""
+    lang = case.get("language") if case.get("language") in ("hi", "mr") else "en"
+    handler = (case.get("owner") or {}).get("id") if case["category"] == "police_conduct" else None
+    unit_id = handler or (case.get("station") or {}).get("id") or (case.get("owner") or {}).get("id")
+    name = force.units[unit_id].name_in(lang) if unit_id else force.root.name_in(lang)
+    return canned_replies(case["category"], lang, reference=case["reference"], station=name)

@@ -101,7 +101,7 @@ def apply(action: str, case: dict, now: datetime, **args) -> Change:
         return Change({"status": "in_progress", **first}, "started")
     if action == "reply":
         values = dict(first)
-        if case["status"] in ("new", "reopened"):
+        if case["status"] in ("new", "reopened", "transferred"):
             values |= {"status": "acknowledged", "acknowledged_at": case.get("acknowledged_at") or now}
         return Change(values, "replied")
     if action == "note":

@@ -48,7 +48,9 @@ def breach(case: dict, now: datetime) -> str | None:
 
 def next_step(force: Force, case: dict) -> Step | None:
     """The next rung above the case's current escalation level that exists, or None at the top."""
-    anchor = case.get("station_id") or case.get("owner_unit_id")
+    # Climb from whoever owns the case: a police-conduct case's owner is above the station complained
+    # about (which must never hear of it), a cyber case's the region's cyber police station.
+    anchor = case.get("owner_unit_id") or case.get("station_id")
     for level in range(case.get("escalation_level", 0) + 1, len(ESCALATION_LADDER) + 1):
         role = ESCALATION_LADDER[level - 1]
         kind = LADDER_UNIT_KIND[role]
@@ -56,10 +58,17 @@ def next_step(force: Force, case: dict) -> Step | None:
             return Step(level, role, force.root.id, LADDER_LABEL[role])
         if anchor is None:
             continue
-        unit = force.units[anchor] if force.units[anchor].kind == kind else force.ancestor_of_kind(anchor, kind)
+        unit = _rung(force, anchor, kind)
         if unit is not None:
             return Step(level, role, unit.id, LADDER_LABEL[role])
     return None
+
+
+def _rung(force: Force, anchor: str, kind: str):
+    here = force.units[anchor]
+    if kind == "station":
+        return here if here.is_station else None  # a station's in-charge (a cyber station's too)
+    return here if here.kind == kind else force.ancestor_of_kind(anchor, kind)
 
 
 def window(force: Force, case: dict, which: str) -> timedelta:

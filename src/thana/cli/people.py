@@ -103,6 +103,17 @@ def token_create(
         console.print(f"token for {name} ({role}{' · ' + unit if unit else ''}): [bold]{token}[/] (shown once)")
 
 
+@token_app.command("revoke")
+def token_revoke(token: Annotated[str, typer.Argument(help="the token's id or name")]) -> None:
+    """Revoke an API token: it stops working at once."""
+    from thana.store.users import revoke_token
+
+    n = revoke_token(_db(), token)
+    if not n:
+        fail(f"no active token {token!r}")
+    console.print(f"revoked {n} token(s)")
+
+
 def _officer(username: str):
     from thana.store.users import user_by_name
 

@@ -16,7 +16,10 @@ def case_scope(principal: Principal, force: Force) -> ColumnElement[bool]:
     unit = force.units.get(principal.unit_id or "")
     if unit is None:
         return false()
-    if unit.kind in STATION_KINDS or unit.kind == "control_room":
+    if unit.kind == "control_room":
+        # the control room is told of every emergency in the city and works them with the station
+        return or_(cases.c.owner_unit_id == unit.id, cases.c.category == "emergency")
+    if unit.kind in STATION_KINDS:
         return or_(
             cases.c.owner_unit_id == unit.id,
             # the station of the place, except when the complaint is about that station's own officers

@@ -103,7 +103,7 @@ def _filters(f: Filters, force: Force, now: datetime) -> list:
 
 
 ORDER = (
-    sql_case((cases.c.priority.is_(None), 9), else_=func.substr(cases.c.priority, 2, 1)).asc(),
+    sql_case((cases.c.priority.is_(None), "9"), else_=func.substr(cases.c.priority, 2, 1)).asc(),
     func.coalesce(cases.c.escalate_at, cases.c.action_due_at, cases.c.received_at).asc(),
     cases.c.id.desc(),
 )
@@ -302,6 +302,12 @@ def act(
         args = _resolve_arguments(conn, db, force, who, row, action, args)
         change = lifecycle.apply(action, row, now, **args)
         values = dict(change.values)
+        if values.get("open_key"):
+            taken = conn.execute(
+                select(cases.c.id).where(cases.c.open_key == values["open_key"], cases.c.id != row["id"])
+            ).first()
+            if taken:
+                values["open_key"] = None  # the citizen's newer case holds the conversation
         if action == "recategorise" and values.get("category", row["category"]) != row["category"]:
             values |= _owner_values(force, row, values["category"])
         _service_level_effects(force, row, values, now)
@@ -327,6 +333,14 @@ def act(
     return summary(force, fresh, now)
 
 
+def private_request(force: Force, row: dict) -> str:
+    """The public reply to a sensitive case: its reference, and a request to continue privately."""
+    from thana.cases.acknowledgement import T
+
+    lang = row["language"] if row["language"] in ("hi", "mr") else "en"
+    return f"{row['reference']}: {T['private'].get(lang, T['private']['en'])}"
+
+
 def _jsonable(value):
     return value.isoformat() if isinstance(value, datetime) else value
 
@@ -350,6 +364,10 @@ def _resolve_arguments(conn, db, force: Force, who: Principal, row: dict, action
         ).first()
         if found is None:
             raise BadRequest(f"no active officer with id {user_id}")
+        if found.role not in ("hq", "admin") and not any(
+            force.is_within(u, found.unit_id) for u in (row["owner_unit_id"], row["station_id"]) if u and found.unit_id
+        ):
+            raise BadRequest("that officer's unit does not handle this case: assign someone who can see it")
         args["user_id"] = int(user_id)
     if action == "transfer":
         station = force.units.get(args.get("station_id", ""))
@@ -428,7 +446,13 @@ def _side_effects(
             .first()
         )
         public = bool(last and last["channel"] == "x" and last["kind"] != "dm")
-        body = pii.mask(args["text"]) if public else args["text"]
+        body = args["text"]
+        if public and row["sensitive"]:
+            # Said in public, a reply about a woman, a child or an informant says too much: the public post only
+            # asks the citizen to write privately; the officer's words wait in the case's audit trail.
+            body = private_request(force, row)
+        elif public:
+            body = pii.mask(body)
         conn.execute(
             outbox.insert().values(
                 idempotency_key=f"reply:{row['id']}:{now.timestamp():.6f}:{who.actor}",
@@ -452,7 +476,7 @@ def _side_effects(
     elif action == "transfer":
         conn.execute(
             notifications.insert().values(
-                unit_id=values["station_id"],
+                unit_id=values["owner_unit_id"] or values["station_id"],  # never the station complained about
                 case_id=row["id"],
                 kind="transfer",
                 text=f"{row['reference']} transferred to you: {args.get('reason')}",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 16:34:51.884257
+Create Date: 2026-11-25 17:37:59.571664
 """
 
 from __future__ import annotations
@@ -99,10 +99,39 @@ def upgrade() -> None:
         sa.UniqueConstraint("reference"),
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_cases_agency_received",
+            ["agency_id", "received_at"],
+            unique=False,
+            postgresql_where=sa.text("agency_id IS NOT NULL"),
+            sqlite_where=sa.text("agency_id IS NOT NULL"),
+        )
         batch_op.create_index(batch_op.f("ix_cases_escalate_at"), ["escalate_at"], unique=False)
+        batch_op.create_index(
+            "ix_cases_incident",
+            ["incident_id"],
+            unique=False,
+            postgresql_where=sa.text("incident_id IS NOT NULL"),
+            sqlite_where=sa.text("incident_id IS NOT NULL"),
+        )
         batch_op.create_index("ix_cases_owner_status", ["owner_unit_id", "status"], unique=False)
         batch_op.create_index("ix_cases_received", ["received_at"], unique=False)
         batch_op.create_index("ix_cases_station_status", ["station_id", "status"], unique=False)
+        batch_op.create_index(
+            "ix_cases_zone_received",
+            ["zone_id", "received_at"],
+            unique=False,
+            postgresql_include=[
+                "station_id",
+                "priority",
+                "status",
+                "ack_due_at",
+                "acknowledged_at",
+                "first_response_at",
+                "resolved_at",
+                "escalation_level",
+            ],
+        )
         batch_op.create_index("ix_cases_zone_status", ["zone_id", "status"], unique=False)
 
     op.create_table(
@@ -284,7 +313,7 @@ def upgrade() -> None:
             "template", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True
         ),
         sa.Column("language", sa.String(length=12), nullable=True),
-        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", thana.store.schema.UTCDateTime(timezone=True), nullable=False),
         sa.Column("provider_id", sa.String(length=160), nullable=True),
@@ -402,10 +431,33 @@ def downgrade() -> None:
     op.drop_table("kv")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index("ix_cases_zone_status")
+        batch_op.drop_index(
+            "ix_cases_zone_received",
+            postgresql_include=[
+                "station_id",
+                "priority",
+                "status",
+                "ack_due_at",
+                "acknowledged_at",
+                "first_response_at",
+                "resolved_at",
+                "escalation_level",
+            ],
+        )
         batch_op.drop_index("ix_cases_station_status")
         batch_op.drop_index("ix_cases_received")
         batch_op.drop_index("ix_cases_owner_status")
+        batch_op.drop_index(
+            "ix_cases_incident",
+            postgresql_where=sa.text("incident_id IS NOT NULL"),
+            sqlite_where=sa.text("incident_id IS NOT NULL"),
+        )
         batch_op.drop_index(batch_op.f("ix_cases_escalate_at"))
+        batch_op.drop_index(
+            "ix_cases_agency_received",
+            postgresql_where=sa.text("agency_id IS NOT NULL"),
+            sqlite_where=sa.text("agency_id IS NOT NULL"),
+        )
 
     op.drop_table("cases")
     op.drop_table("api_tokens")

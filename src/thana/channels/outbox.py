@@ -65,6 +65,10 @@ class OutboxSender:
     # -- sending -------------------------------------------------------------------------------------
 
     def _deliver(self, row: dict) -> None:
+        if row["provider_id"]:
+            # a status webhook already told us it went out (after an error we retried): do not send again
+            self._finish_sent(row["id"], row["provider_id"])
+            return
         if row["channel"] in NO_OUTBOUND:
             self._finish(row["id"], status="shown", sent_at=self.clock())
             return
@@ -84,11 +88,28 @@ class OutboxSender:
             log.exception("sending outbox %s failed", row["id"])
             self._retry(row, self.clock() + timedelta(minutes=1), f"{type(exc).__name__}: {exc}")
         else:
-            self._finish(row["id"], status="sent", provider_id=provider_id, sent_at=self.clock(), last_error=None)
+            self._finish_sent(row["id"], provider_id)
+
+    def _finish_sent(self, outbox_id: int, provider_id: str) -> None:
+        """Record the send; a status webhook that arrived first (delivered, window closed) is kept."""
+        now = self.clock()
+        with self.db.engine.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == outbox_id, outbox.c.status == "sending")
+                .values(status="sent", provider_id=provider_id, sent_at=now, last_error=None)
+            )
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == outbox_id, outbox.c.provider_id.is_(None))
+                .values(provider_id=provider_id, sent_at=now)
+            )
 
     def _retry(self, row: dict, at: datetime, error: str) -> None:
-        if row["attempts"] >= self.max_attempts:
-            self._finish(row["id"], status="failed", last_error=f"gave up after {row['attempts']} attempts: {error}")
+        if row["attempts"] + 1 >= self.max_attempts:  # the claim has just counted this attempt
+            self._finish(
+                row["id"], status="failed", last_error=f"gave up after {row['attempts'] + 1} attempts: {error}"
+            )
         else:
             self._finish(row["id"], status="pending", next_attempt_at=at, last_error=error)
             if row["channel"] == "x" and "Too Many Requests" in error:
@@ -110,6 +131,7 @@ class OutboxSender:
             row["id"],
             status="pending",
             template=template,
+            provider_id=None,  # the refused message's id: the template is a new send
             next_attempt_at=self.clock(),
             last_error=f"outside the 24-hour window, resent as a template: {error}",
         )
@@ -178,12 +200,14 @@ def apply_status(db: Database, status) -> bool:
     if status.tracker:
         match = or_(match, outbox.c.idempotency_key == status.tracker)
     with db.engine.begin() as conn:
-        row = conn.execute(select(outbox.c.id, outbox.c.status).where(match)).first()
+        row = conn.execute(select(outbox.c.id, outbox.c.status, outbox.c.template).where(match)).first()
         if row is None:
             return False
         if row.status in ("sending", "uncertain", "pending") and status.status != "failed":
             values["provider_id"] = status.provider_id  # the send we could not record did go out
         if row.status == "delivered" and values.get("status") == "sent":
             values.pop("status")  # statuses can arrive out of order: never step back
+        if values.get("status") == "window_closed" and row.template is not None:
+            values.pop("status")  # the template already went (a redelivered 131047): never send it again
         conn.execute(update(outbox).where(outbox.c.id == row.id).values(**values))
     return True

@@ -17,6 +17,7 @@ from thana.channels.whatsapp import split_thread
 from thana.config import Settings
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+WHATSAPP_STATUS_WAIT = 60.0  # seconds for a "sent" status webhook to arrive after an unanswered send
 
 
 class RetryLater(Exception):
@@ -68,15 +69,22 @@ class Outgoing:
         )
 
 
+MAX_WAIT = 3600.0  # no header from a service may park a message for longer than this
+
+
 def _retry_after(response: httpx.Response, default: float, attempt: int) -> datetime:
+    """When to try again: the service's own word for rate limits, else exponential backoff."""
     now = datetime.now(UTC)
+    backoff = now + timedelta(seconds=min(default * 2**attempt, MAX_WAIT))
+    if response.status_code != 429:
+        return backoff  # X sends x-rate-limit-reset on every answer; it only binds when we were limited
     reset = response.headers.get("x-rate-limit-reset")
     if reset and reset.isdigit():
-        return max(now, datetime.fromtimestamp(int(reset), UTC))
+        return max(now, datetime.fromtimestamp(min(int(reset), now.timestamp() + MAX_WAIT), UTC))
     after = response.headers.get("retry-after")
     if after and after.replace(".", "", 1).isdigit():
-        return now + timedelta(seconds=float(after))
-    return now + timedelta(seconds=min(default * 2**attempt, 3600))
+        return now + timedelta(seconds=min(float(after), MAX_WAIT))
+    return backoff
 
 
 def _problem(response: httpx.Response) -> str:
@@ -170,16 +178,22 @@ class WhatsAppSender:
             payload |= {"type": "text", "text": {"body": out.body[:4096], "preview_url": False}}
         try:
             response = self.client.post(f"{self.base}/{pnid}/messages", json=payload, headers=self.headers)
-        except httpx.TransportError as exc:
+        except httpx.ConnectError as exc:  # never reached Meta: nothing can have been sent
             raise RetryLater(
                 f"Graph unreachable: {exc}", datetime.now(UTC) + timedelta(seconds=5 * 2**attempt)
             ) from None
+        except httpx.TransportError as exc:
+            # The request may have gone out. Meta cannot be asked, but the status webhook carries our key;
+            # waiting for it before trying again is what keeps a citizen from getting the message twice.
+            raise RetryLater(f"Graph did not answer: {exc}", _ambiguous_wait(attempt)) from None
         if response.status_code == 200:
             return response.json()["messages"][0]["id"]
         code = (response.json().get("error") or {}).get("code") if _is_json(response) else None
         if code == 131047:
             raise WindowClosed(_problem(response))
-        if response.status_code == 429 or response.status_code >= 500 or code in (4, 80007, 130429, 131056, 131000):
+        if response.status_code >= 500 or code == 131000:  # "something went wrong": it may have been sent
+            raise RetryLater(_problem(response), _ambiguous_wait(attempt))
+        if response.status_code == 429 or code in (4, 80007, 130429, 131056):
             raise RetryLater(_problem(response), _retry_after(response, 30, attempt))
         raise Failed(_problem(response))
 
@@ -222,6 +236,10 @@ class SmsSender:
     def reconcile(self, out: Outgoing) -> str | None:
         # The gateway does not send a reference twice: sending again is how we find out, safely.
         return self.send(out)
+
+
+def _ambiguous_wait(attempt: int) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=min(WHATSAPP_STATUS_WAIT * 2**attempt, MAX_WAIT))
 
 
 def _is_json(response: httpx.Response) -> bool:

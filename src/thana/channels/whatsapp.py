@@ -42,7 +42,7 @@ class Status:
 def _when(ts) -> datetime:
     try:
         return datetime.fromtimestamp(int(ts), UTC)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, OSError):
         return datetime.now(UTC)
 
 
@@ -53,7 +53,16 @@ def parse(raw: bytes) -> tuple[list[IncomingMessage], list[Status]]:
         raise PayloadError(f"not JSON: {exc}") from None
     if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
         raise PayloadError("not a WhatsApp webhook: no entry[] list")
-    text_raw = raw.decode("utf-8", "replace")
+    try:
+        return _walk(body, raw.decode("utf-8", "replace"))
+    except PayloadError:
+        raise
+    except (AttributeError, TypeError, ValueError, IndexError, KeyError) as exc:
+        # The right envelope with the wrong shapes inside: a clear refusal, never a 500.
+        raise PayloadError(f"malformed WhatsApp webhook: {type(exc).__name__}: {exc}") from None
+
+
+def _walk(body: dict, text_raw: str) -> tuple[list[IncomingMessage], list[Status]]:
     messages: list[IncomingMessage] = []
     statuses: list[Status] = []
     for entry in body["entry"]:

@@ -35,13 +35,17 @@ def verify(raw: bytes, header: str | None, secret: str) -> bool:
 
 def _time(value: str | None, ms: str | None = None) -> datetime:
     if ms:
-        return datetime.fromtimestamp(int(ms) / 1000, UTC)
-    if value:
+        try:
+            return datetime.fromtimestamp(int(ms) / 1000, UTC)
+        except (TypeError, ValueError, OverflowError, OSError):
+            pass  # a nonsense timestamp: fall back to the time we received it
+    if value and isinstance(value, str):
         try:
             return parsedate_to_datetime(value).astimezone(UTC)  # "Wed Oct 10 20:19:24 +0000 2018"
         except (TypeError, ValueError):
             try:
-                return datetime.fromisoformat(value.replace("Z", "+00:00"))
+                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
             except ValueError:
                 pass
     return datetime.now(UTC)
@@ -72,6 +76,16 @@ def parse_account_activity(raw: bytes, force: Force) -> list[IncomingMessage]:
         raise PayloadError(f"not JSON: {exc}") from None
     if not isinstance(body, dict):
         raise PayloadError("the body must be a JSON object")
+    try:
+        return _activity_messages(body, force, raw)
+    except PayloadError:
+        raise
+    except (AttributeError, TypeError, ValueError, IndexError, KeyError) as exc:
+        # A body of the right outline but the wrong shapes inside: refuse it clearly, never a 500.
+        raise PayloadError(f"malformed Account Activity event: {type(exc).__name__}: {exc}") from None
+
+
+def _activity_messages(body: dict, force: Force, raw: bytes) -> list[IncomingMessage]:
     me = str(body.get("for_user_id") or "")
     out: list[IncomingMessage] = []
     for tweet in body.get("tweet_create_events") or []:

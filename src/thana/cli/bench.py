@@ -56,3 +56,57 @@ def bench_intake(
 
     kinds = ["sqlite", "postgresql"] if database == "both" else [database]
     show("thana bench intake", run(kinds, messages, workers, rate, seconds), as_json)
+
+
+@app.command("generate-cases")
+def bench_generate_cases(
+    count: int = typer.Option(1_000_000, "--count", help="how many cases to add"),
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        help="a PostgreSQL URL; default: the database thana_bench_pages on the local server (created if absent)",
+    ),
+    force: ForceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fill PostgreSQL with realistic cases, fast (INSERT … SELECT over generate_series), for `bench pages`."""
+    from thana.bench.pages import generate_cases, named_database
+
+    url = database_url or named_database("thana_bench_pages")
+
+    def progress(done: int, total: int) -> None:
+        if not as_json:
+            console.print(f"{done:,} / {total:,} cases", highlight=False)
+
+    figures = generate_cases(url, load_force(force), count, progress=progress)
+    figures["database_url"] = url
+    show("thana bench generate-cases", figures, as_json)
+
+
+@app.command("pages")
+def bench_pages(
+    as_json: JsonOption = False,
+    database_url: str | None = typer.Option(
+        None, "--database-url", help="measure this PostgreSQL database as it is (fill it with generate-cases first)"
+    ),
+    count: int = typer.Option(1_000_000, help="without --database-url: cases to generate in a fresh database"),
+    requests: int = typer.Option(20, help="requests per measurement"),
+    force: ForceOption = None,
+) -> None:
+    """Server time of the station inbox and the zone monitor with a million cases (median and p95)."""
+    from thana.bench.pages import run
+
+    def progress(done: int, total: int) -> None:
+        if not as_json:
+            console.print(f"generating: {done:,} / {total:,} cases", highlight=False)
+
+    figures = run(load_force(force), database_url, count, requests, progress=progress)
+    if as_json:
+        print_json(figures)
+        return
+    for phase in ("before_indexes", "with_indexes"):
+        if phase in figures:
+            rows = {k: f"median {v['median_ms']} ms, p95 {v['p95_ms']} ms" for k, v in figures[phase].items()}
+            show(f"thana bench pages: {phase.replace('_', ' ')}", rows, False)
+    rest = {k: v for k, v in figures.items() if k not in ("before_indexes", "with_indexes")}
+    show("thana bench pages", rest, False)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from sqlalchemy import select
 
 from thana.cases.access import Principal
-from thana.cases.canned import canned_replies
+from thana.cases.canned import canned_for_case
 from thana.cases.lifecycle import ACTIONS, IllegalTransition
 from thana.force.model import Force
 from thana.store.cases import BadRequest, Filters, NotFound, act, get_case, list_cases
@@ -69,8 +69,7 @@ def case_detail(
 @router.get("/cases/{reference}/canned", summary="Canned replies for this case's category and language")
 def case_canned(reference: str, who: Who, force: TheForce) -> dict:
     case = _errors(get_case, get_database(), force, who, reference)
-    station = case["station"]["name"] if case["station"] else force.root.name
-    return {"replies": canned_replies(case["category"], case["language"] or "en", reference=reference, station=station)}
+    return {"replies": canned_for_case(force, case)}
 
 
 @router.post(

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import thana
-from thana.web import api, api_cases, open311, pages, report, staff, webhooks
+from thana.web import api, api_cases, api_outreach, open311, outreach_pages, oversight, pages, report, staff, webhooks
 from thana.web.deps import current_force, page_language
 from thana.web.i18n import t
 
@@ -80,11 +80,14 @@ def create_app(with_worker: bool = False) -> FastAPI:
     pages.templates.env.filters["merge_lang"] = _merge_lang
     pages.templates.env.filters["merge_page"] = _merge_page
     app.include_router(api.router)
+    app.include_router(api_outreach.router)  # before api_cases: its paths are more specific
     app.include_router(api_cases.router)
     app.include_router(webhooks.router)
     app.include_router(open311.router)
     app.include_router(report.router)
     app.include_router(staff.router)
+    app.include_router(outreach_pages.router)
+    app.include_router(oversight.router)
     app.include_router(pages.router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from sqlalchemy import func, select
 
 from thana.cases.access import Principal
-from thana.cases.canned import canned_replies
+from thana.cases.canned import canned_for_case
 from thana.cases.lifecycle import IllegalTransition
 from thana.force.model import Force
 from thana.store.access import case_scope
@@ -88,9 +88,13 @@ def _nav(who: Principal | None) -> list[tuple[str, str]]:
     if who is None:
         return []
     items = [("inbox", "/inbox")] if not who.city_wide and who.role in ("desk_officer", "station_incharge") else []
+    if "women" in who.desks:
+        items.insert(0, ("womens_desk", "/inbox?desk=women"))
     items.append(("monitor", "/monitor"))
+    items.append(("societies", "/societies"))
     if who.city_wide:
         items.append(("headquarters", "/hq"))
+    items.append(("reports", "/reports"))
     return items
 
 
@@ -152,7 +156,12 @@ def home(who: Officer):
 
 
 def _filters(
-    status: str | None, category: str | None, priority: str | None, channel: str | None, overdue: str | None
+    status: str | None,
+    category: str | None,
+    priority: str | None,
+    channel: str | None,
+    overdue: str | None,
+    desk: str | None = None,
 ) -> Filters:
     return Filters(
         status=status or None,
@@ -160,6 +169,7 @@ def _filters(
         priority=priority or None,
         channel=channel or None,
         overdue=True if overdue == "1" else None,
+        desk=desk or None,
     )
 
 
@@ -174,10 +184,16 @@ def inbox(
     priority: str | None = None,
     channel: str | None = None,
     overdue: str | None = None,
+    desk: Annotated[str | None, Query(pattern="^women$")] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ):
     filters = _filters(
-        status or "new,acknowledged,assigned,in_progress,transferred,reopened", category, priority, channel, overdue
+        status or "new,acknowledged,assigned,in_progress,transferred,reopened",
+        category,
+        priority,
+        channel,
+        overdue,
+        desk,
     )
     try:
         items, total = list_cases(get_database(), force, who, filters, page=page, per_page=50)
@@ -198,6 +214,7 @@ def inbox(
             "priority": priority or "",
             "channel": channel or "",
             "overdue": overdue or "",
+            "desk": desk or "",
         },
         statuses=STATUSES_SHOWN,
         categories=CODES,
@@ -209,9 +226,14 @@ def inbox(
 
 
 def status_counts(force: Force, who: Principal) -> dict[str, int]:
+    """Open cases by status: the work in hand (counting every case ever would grow with all history)."""
+    from thana.cases.lifecycle import OPEN
+
     with get_database().engine.connect() as conn:
         rows = conn.execute(
-            select(cases.c.status, func.count()).where(case_scope(who, force)).group_by(cases.c.status)
+            select(cases.c.status, func.count())
+            .where(case_scope(who, force), cases.c.status.in_(sorted(OPEN)))
+            .group_by(cases.c.status)
         ).all()
     return {status: n for status, n in rows}
 
@@ -332,7 +354,6 @@ def case_page(
         raise HTTPException(404, f"no case {reference} that you may see") from None
     except PermissionError as exc:
         raise HTTPException(403, str(exc)) from None
-    station = case["station"]["name"] if case["station"] else force.root.name
     return staff_render(
         request,
         "staff/case.html",
@@ -341,14 +362,31 @@ def case_page(
         case=case,
         done=done,
         error=error,
-        canned=canned_replies(case["category"], case["language"] or "en", reference=reference, station=station),
+        canned=canned_for_case(force, case),
         stations=force.stations(),
         agencies=force.agencies,
         categories=CODES,
         priorities=PRIORITIES,
         map=case_map(force, case),
         incident=incident_size(case),
+        **womens_desk(force, case),
     )
+
+
+def womens_desk(force: Force, case: dict) -> dict:
+    """The women's-desk parts of a case page: squad dispatches and counselling referrals."""
+    if case["category"] != "women_safety" and case.get("desk") != "women":
+        return {"desk": None}
+    from thana.store.outreach import case_dispatches, case_referrals
+
+    region = case["station"] and force.ancestor_of_kind(case["station"]["id"], "region")
+    centres = {c.id: c.name for c in force.counselling if region is None or c.region_id == region.id}
+    return {
+        "desk": True,
+        "dispatches": case_dispatches(get_database(), case["id"]),
+        "referrals": case_referrals(get_database(), case["id"]),
+        "centres": centres,
+    }
 
 
 def incident_size(case: dict) -> int:
@@ -387,7 +425,16 @@ async def case_act(reference: str, request: Request, force: TheForce, lang: Lang
         raise HTTPException(404, f"no case {reference} that you may see") from None
     except (BadRequest, IllegalTransition, TypeError) as exc:
         return RedirectResponse(f"/cases/{reference}?error={_q(str(exc))}&lang={lang}", status_code=303)
+    if action in ("transfer", "redirect", "merge") and not _may_still_see(force, who, reference):
+        # moved out of the officer's scope (e.g. transferred to another station): its page would be a 404
+        return RedirectResponse(f"/inbox?moved={_q(reference)}&lang={lang}", status_code=303)
     return RedirectResponse(f"/cases/{reference}?done={_q(action)}&lang={lang}", status_code=303)
+
+
+def _may_still_see(force: Force, who: Principal, reference: str) -> bool:
+    with get_database().engine.connect() as conn:
+        found = conn.execute(select(cases.c.id).where(cases.c.reference == reference, case_scope(who, force))).first()
+    return found is not None
 
 
 def _q(text: str) -> str:

@@ -10,6 +10,8 @@
     var holder = document.createElement("tbody");
     holder.innerHTML = data.html;
     rows.insertBefore(holder.firstElementChild, rows.firstChild);
+    var none = document.getElementById("no-cases");
+    if (none) none.hidden = true;
     live.textContent = live.dataset.label + ": " + data.reference;
   });
 })();

@@ -277,36 +277,30 @@ class Pipeline:
 
     def _recognise_societies(self, conn: Connection, new: list[Plan]) -> None:
         """A message from a registered society's number is raised with the society's details (and its station)."""
-        by_phone = {
-            self.force.normalise_number(p.row["sender"]): p
-            for p in new
-            if p.row["sender"] and any(ch.isdigit() for ch in p.row["sender"])
-        }
+        by_phone: dict[str, list[Plan]] = {}
+        for p in new:
+            if p.row["sender"] and any(ch.isdigit() for ch in p.row["sender"]):
+                by_phone.setdefault(self.force.normalise_number(p.row["sender"]), []).append(p)
         if not by_phone:
             return
         found = conn.execute(
-            select(societies.c.id, societies.c.name, societies.c.station_id, societies.c.secretary_phone).where(
-                societies.c.secretary_phone.in_(list(by_phone)), societies.c.status == "verified"
-            )
+            select(societies.c.id, societies.c.name, societies.c.station_id, societies.c.secretary_phone)
+            .where(societies.c.secretary_phone.in_(list(by_phone)), societies.c.status == "verified")
+            .order_by(societies.c.id)
         ).all()
+        raised: set[str] = set()
         for society_id, name, station_id, phone in found:
-            p = by_phone[phone]
-            detail = {**p.route.detail, "society": {"id": society_id, "name": name}}
-            if p.route.station_id is None and station_id:
-                p.route = Route(station_id, "society", detail=detail)
-            else:
-                p.route = Route(
-                    p.route.station_id,
-                    p.route.routed_by,
-                    p.route.approximate,
-                    p.route.desk,
-                    p.route.place_name,
-                    p.route.lat,
-                    p.route.lon,
-                    detail,
-                )
-            p.owner = ownership(self.force, p.route, p.decision.category, p.decision.agency)
-            p.extra["society"] = {"id": society_id, "name": name}
+            if phone in raised:
+                continue  # one number, several societies: the first registered speaks for it
+            raised.add(phone)
+            for p in by_phone[phone]:
+                detail = {**p.route.detail, "society": {"id": society_id, "name": name}}
+                if p.route.station_id is None and station_id:
+                    p.route = Route(station_id, "society", detail=detail)
+                else:
+                    p.route = replace(p.route, detail=detail)
+                p.owner = ownership(self.force, p.route, p.decision.category, p.decision.agency)
+                p.extra["society"] = {"id": society_id, "name": name}
 
     @staticmethod
     def _cases_replied_to(conn: Connection, plans: list[Plan]) -> dict[str, tuple[int, str | None, str | None, str]]:

@@ -405,7 +405,9 @@ def _resolve_arguments(conn, db, force: Force, who: Principal, row: dict, action
 
 def _owner_values(force: Force, row: dict, category: str) -> dict:
     """A new category can change who owns the case (police conduct goes above the station)."""
-    owner = ownership(force, Route(row["station_id"], row["routed_by"] or "hq"), category, None)
+    # A message written to a station's women's helpline stays with its women's desk whatever it is about.
+    desk = row["desk"] if row["routed_by"] == "number" else None
+    owner = ownership(force, Route(row["station_id"], row["routed_by"] or "hq", desk=desk), category, None)
     return {
         "owner_unit_id": owner.owner_unit_id,
         "division_id": owner.division_id,

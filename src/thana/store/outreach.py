@@ -7,12 +7,13 @@ case goes through the caller's scope (thana.store.cases._load with case_scope).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from thana.cases.access import Principal
+from thana.channels import storable
 from thana.config import Settings
 from thana.force.locate import Locator
 from thana.force.model import Force
@@ -22,9 +23,27 @@ from thana.store.schema import advisories, case_events, cases, dispatches, outbo
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{8,18}[0-9]$")
 REFERRAL_STATUSES = ("referred", "accepted", "attended", "declined", "closed")
+REFERRAL_NEXT = {  # a referral moves forward only: what the centre did is not undone
+    "referred": ("accepted", "declined", "closed"),
+    "accepted": ("attended", "declined", "closed"),
+    "attended": ("closed",),
+    "declined": ("closed",),
+    "closed": (),
+}
+CLOCK_SLACK = timedelta(minutes=5)  # an officer's watch may run a little ahead of the server
 
 
 # -- women's desk: Nirbhaya squad dispatch ------------------------------------------------------------
+
+
+def _text(value: str | None, limit: int) -> str:
+    """What an officer or a secretary typed, as any database keeps it (no NUL), trimmed to its column."""
+    return storable(value or "").strip()[:limit]
+
+
+def _not_future(name: str, at: datetime | None, now: datetime) -> None:
+    if at is not None and at > now + CLOCK_SLACK:
+        raise BadRequest(f"{name} is in the future")
 
 
 def record_dispatch(
@@ -41,19 +60,20 @@ def record_dispatch(
     now: datetime | None = None,
 ) -> int:
     now = now or utcnow()
-    if not squad.strip():
+    squad, vehicle, outcome = _text(squad, 120), _text(vehicle, 40) or None, _text(outcome, 2000) or None
+    if not squad:
         raise BadRequest("name the squad (e.g. 'Nirbhaya squad, Charkop')")
     if reached_at and reached_at < dispatched_at:
         raise BadRequest("the squad cannot reach before it was dispatched")
-    if dispatched_at > now:
-        raise BadRequest("dispatched_at is in the future")
+    _not_future("dispatched_at", dispatched_at, now)
+    _not_future("reached_at", reached_at, now)
     with db.engine.begin() as conn:
         case = _load(conn, db, force, who, reference, lock=True)
         result = conn.execute(
             dispatches.insert().values(
                 case_id=case["id"],
-                squad=squad.strip()[:120],
-                vehicle=(vehicle or "").strip()[:40] or None,
+                squad=squad,
+                vehicle=vehicle,
                 dispatched_at=dispatched_at,
                 reached_at=reached_at,
                 outcome=outcome,
@@ -77,8 +97,9 @@ def record_dispatch(
                 detail={"outcome": outcome},
             )
         )
-        if case["first_response_at"] is None:
-            conn.execute(update(cases).where(cases.c.id == case["id"]).values(first_response_at=dispatched_at))
+        if case["first_response_at"] is None:  # a squad sent is a response (never before the case came in)
+            first = max(dispatched_at, case["received_at"])
+            conn.execute(update(cases).where(cases.c.id == case["id"]).values(first_response_at=first))
     return dispatch_id
 
 
@@ -94,6 +115,8 @@ def update_dispatch(
     now: datetime | None = None,
 ) -> None:
     now = now or utcnow()
+    outcome = _text(outcome, 2000) or None if outcome is not None else None
+    _not_future("reached_at", reached_at, now)
     with db.engine.begin() as conn:
         case = _load(conn, db, force, who, reference, lock=True)
         row = (
@@ -153,6 +176,7 @@ def register_society(
     lon: float | None = None,
 ) -> dict:
     """A society signs up from the public site; it is routed to its station, which verifies it."""
+    name, address, secretary_name = storable(name), storable(address), storable(secretary_name)
     problems = [
         f for f, v in (("name", name), ("address", address), ("secretary_name", secretary_name)) if not v.strip()
     ]
@@ -243,10 +267,11 @@ def send_advisory(
     db: Database, force: Force, settings: Settings, who: Principal, *, station_id: str, text: str, language: str = "en"
 ) -> dict:
     """One WhatsApp template message per verified society of the station, through the outbox (never twice)."""
-    text = text.strip()
+    text = storable(text).strip()
     if not text or len(text) > 1000:
         raise BadRequest("an advisory is 1..1000 characters")
-    if not who.city_wide and not force.is_within(station_id, who.unit_id or ""):
+    unit = force.units.get(station_id)
+    if unit is None or not unit.is_station or not (who.city_wide or force.is_within(station_id, who.unit_id or "")):
         raise NotFound(f"no station {station_id!r} of yours")
     pnid = settings.whatsapp_phone_number_id
     if not pnid:
@@ -340,9 +365,10 @@ def refer(
 ) -> int:
     """Refer a women's-safety case to a counselling centre of its region — only with the citizen's consent."""
     now = now or utcnow()
+    consent_note = _text(consent_note, 1000)
     if not consent:
         raise BadRequest("a referral needs the citizen's consent: record how and when it was given")
-    if not consent_note.strip():
+    if not consent_note:
         raise BadRequest("record how the consent was given (e.g. 'on the phone, 25 Nov, 16:40')")
     centre = next((c for c in force.counselling if c.id == centre_id), None)
     if centre is None:
@@ -363,7 +389,7 @@ def refer(
                         case_id=case["id"],
                         centre_id=centre_id,
                         consent=True,
-                        consent_note=consent_note.strip()[:1000],
+                        consent_note=consent_note,
                         status="referred",
                         created_by=who.actor,
                         created_at=now,
@@ -380,7 +406,7 @@ def refer(
                 actor=who.actor,
                 kind="referred",
                 after={"centre_id": centre_id, "status": "referred"},
-                detail={"consent": consent_note.strip()[:1000]},
+                detail={"consent": consent_note},
             )
         )
     return referral_id
@@ -407,6 +433,9 @@ def update_referral(
         )
         if row is None:
             raise NotFound(f"no referral {referral_id} on {reference}")
+        if status not in REFERRAL_NEXT[row["status"]]:
+            allowed = ", ".join(REFERRAL_NEXT[row["status"]]) or "nothing: it is closed"
+            raise BadRequest(f"a referral that is {row['status']} can become {allowed}")
         conn.execute(update(referrals).where(referrals.c.id == referral_id).values(status=status, updated_at=now))
         conn.execute(
             case_events.insert().values(

@@ -80,6 +80,7 @@ def create_app(with_worker: bool = False) -> FastAPI:
     pages.templates.env.filters["merge_lang"] = _merge_lang
     pages.templates.env.filters["merge_page"] = _merge_page
     app.include_router(api.router)
+    app.include_router(api.health_router)
     app.include_router(api_outreach.router)  # before api_cases: its paths are more specific
     app.include_router(api_cases.router)
     app.include_router(webhooks.router)
@@ -110,7 +111,9 @@ async def _validation_error(request: Request, exc: RequestValidationError):
     if _wants_html(request):
         lang = page_language(request)
         return pages.render(request, "error.html", lang, status_code=400, message=message, force=current_force())
-    return JSONResponse({"error": message, "detail": exc.errors()}, status_code=400)
+    # Not the rejected input itself: it may be personal data, or a value JSON cannot carry (NaN, Infinity).
+    detail = [{k: e[k] for k in ("loc", "msg", "type") if k in e} for e in exc.errors()]
+    return JSONResponse({"error": message, "detail": detail}, status_code=400)
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException):

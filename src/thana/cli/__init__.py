@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from thana.cli import bench, channel, demo, find, force, people, poster, reports, serve, triage
+from thana.cli import bench, channel, demo, find, force, outreach, people, poster, reports, serve, triage
 
 app = typer.Typer(
     name="thana",
@@ -20,11 +20,13 @@ app.add_typer(people.user_app, name="user")
 app.add_typer(people.token_app, name="token")
 app.add_typer(people.case_app, name="case")
 app.add_typer(reports.app, name="report")
+app.add_typer(outreach.society_app, name="society")
 find.register(app)
 triage.register(app)
 demo.register(app)
 serve.register(app)
 poster.register(app)
+outreach.register(app)
 
 
 def main() -> None:

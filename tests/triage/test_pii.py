@@ -383,3 +383,26 @@ def test_decision_carries_personal_data_spans():
         ("Flat 302, Sai Krupa Society", "address"),
     ]
     assert d.as_dict()["personal_data"] == [{"start": p.start, "end": p.end, "kind": p.kind} for p in d.personal_data]
+
+
+def test_log_lines_are_masked_tracebacks_included():
+    """A database error quoting a citizen's number, logged with its traceback, reaches the log masked."""
+    import io
+    import logging
+
+    from thana.logs import MaskingFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(MaskingFormatter("%(levelname)s %(message)s"))
+    log = logging.getLogger("thana.test.masking")
+    log.addHandler(handler)
+    try:
+        raise ValueError("duplicate key (sender)=(+91 98200 12345), mail asha.k@example.com")
+    except ValueError:
+        log.exception("could not store the message from %s", "9820012345")
+    finally:
+        log.removeHandler(handler)
+    written = stream.getvalue()
+    assert "could not store the message from [phone]" in written and "Traceback" in written
+    assert "98200" not in written and "12345" not in written and "asha.k@example.com" not in written

@@ -315,3 +315,21 @@ def test_docs_are_served(client):
     assert "text/html" in response.headers["content-type"]
     assert "swagger" in response.text.lower()
     assert "/openapi.json" in response.text
+
+
+def test_health_reports_the_backlog_and_a_dead_database(db, monkeypatch):
+    """/healthz: 200 with the pending work when the database answers; 503 (not a 500 page) when it does not."""
+    from thana.channels import IncomingMessage
+    from thana.config import reload_settings
+    from thana.store.db import forget_databases
+    from thana.store.inbound import save_incoming
+
+    save_incoming(db, [IncomingMessage(channel="sms", external_id="h-1", text="help", sender="+919800000001")])
+    with TestClient(create_app()) as live:
+        answer = live.get("/healthz")
+    assert answer.status_code == 200 and answer.json() == {"status": "ok", "inbound_pending": 1, "outbox_pending": 0}
+    monkeypatch.setenv("THANA_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    reload_settings()
+    forget_databases()
+    down = TestClient(create_app()).get("/healthz")
+    assert down.status_code == 503 and down.json()["status"] == "down"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +21,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _logging() -> None:
-    logging.basicConfig(level=settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from thana import logs
+
+    logs.configure(settings().log_level)
 
 
 def serve(

@@ -6,7 +6,9 @@ import math
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import JSONResponse
 from shapely.geometry import mapping
+from sqlalchemy.exc import SQLAlchemyError
 
 from thana.force.locate import Locator
 from thana.force.model import Force
@@ -106,3 +108,23 @@ def locate(
     if not (math.isfinite(lon) and -180 <= lon <= 180):
         raise HTTPException(400, f"lon={lon} is not a longitude: use -180..180 (Mumbai is near 72.88)")
     return locator.at(lat, lon).as_json(locator.force)
+
+
+health_router = APIRouter(tags=["operations"])
+
+
+@health_router.get("/healthz", summary="Liveness and backlog, for a load balancer or a monitor")
+def health() -> JSONResponse:
+    """200 when the database answers, with the work waiting; 503 when it does not."""
+    from sqlalchemy import func, select
+
+    from thana.store.db import get_database
+    from thana.store.schema import inbound, outbox
+
+    try:
+        with get_database().engine.connect() as conn:
+            waiting = conn.execute(select(func.count()).where(inbound.c.status == "pending")).scalar_one()
+            unsent = conn.execute(select(func.count()).where(outbox.c.status == "pending")).scalar_one()
+    except SQLAlchemyError as exc:
+        return JSONResponse({"status": "down", "database": type(exc).__name__}, status_code=503)
+    return JSONResponse({"status": "ok", "inbound_pending": waiting, "outbox_pending": unsent})

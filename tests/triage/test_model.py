@@ -350,12 +350,6 @@ def test_lexicon_fallback_safety_rule_overrides_harmless(lexicon):
     assert any(r.startswith("safety rule") for r in d.reasons)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the lexicon model's softmax is so flat that the three safety classes always sum to >= "
-    "SAFETY_PROBABILITY (0.12), so _safety_bias turns nearly every appreciation/information/spam into a P1 "
-    "emergency ('thanks' -> emergency P1)",
-)
 @pytest.mark.parametrize("text", ["thanks", "Thank you Mumbai Police, great job"])
 def test_lexicon_fallback_does_not_escalate_thanks(lexicon, text):
     """The lexicon model does not send a plain thank-you to the control room as a P1 emergency."""

@@ -156,6 +156,8 @@ class Classifier:
     def __init__(self, model: LinearModel):
         self.model = model
         self.index = {c: i for i, c in enumerate(model.classes)}
+        # A trained model's probabilities mean something; the lexicon fallback's are near-uniform votes.
+        self.calibrated = not model.version.startswith("lexicon")
 
     @property
     def version(self) -> str:
@@ -175,13 +177,16 @@ class Classifier:
             k = self.index[category]
             word_weights = words[starts[i] : starts[i] + len(feats.tokens), k].tolist()
             agency = force.agency_for(category, text) if force is not None else None
+            confidence = float(probs[i, k])
+            if category == "emergency" and urgent is not None:
+                confidence = max(confidence, urgent)  # decided by the urgency head, not the category scores
             out.append(
                 Decision(
                     category=category,
                     priority=prio,
                     language=language_detector.detect(text, feats.written),
                     agency=agency.id if agency else None,
-                    confidence=float(probs[i, k]),
+                    confidence=confidence,
                     model_version=self.model.version,
                     signals=self._signals(feats, word_weights, category),
                     reasons=tuple(reasons),
@@ -215,10 +220,14 @@ class Classifier:
         if any(label == "DANGER" for label, _ in feats.cues):
             best = "emergency"  # harm to a body: whoever it is, an emergency
         threshold = SAFETY_PROBABILITY if category != "railway" else RAILWAY_SAFETY_PROBABILITY
-        if sum(safety.values()) >= threshold or cue_counts[best] >= STRONG_SAFETY_CUES:
+        labels = [label for label, _ in feats.cues]
+        if self.calibrated:
+            sure = sum(safety.values()) >= threshold
+        else:  # the lexicon fallback's scores are near-uniform votes: only its cues say anything
+            sure = cue_counts[best] >= 1 or "PLEA" in labels or "DANGER" in labels
+        if sure or cue_counts[best] >= STRONG_SAFETY_CUES:
             reasons.append(f"safety rule: read as {best}, not {category} (p={sum(safety.values()):.2f})")
             return best
-        labels = [label for label, _ in feats.cues]
         plea = "PLEA" in labels or "DANGER" in labels
         if plea and category not in ("appreciation", "railway") and labels.count("spam") < 2:
             reasons.append(f"safety rule: a call for help is an emergency, not {category}")

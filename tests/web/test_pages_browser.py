@@ -199,6 +199,7 @@ PAGES = {
     "result": "/?" + urlencode({"q": "Charkop"}),
     "station": "/stations/charkop",
     "stations": "/stations",
+    "report": "/report",
 }
 
 

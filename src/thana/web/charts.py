@@ -123,7 +123,7 @@ def response_figure(days: list[date], minutes: list[float | None], ylabel_minute
 def bar_figure(labels: list[str], values: list[int], xlabel: str) -> Figure:
     height = max(1.6, 0.34 * max(len(labels), 4) + 0.7)
     widest = max((len(label) for label in labels), default=4)
-    fig = _figure(5.2, height, left=min(2.2, 0.25 + 0.085 * widest), bottom=0.55)
+    fig = _figure(5.2, height, left=min(2.4, 0.3 + 0.105 * widest), bottom=0.55)
     ax = fig.add_subplot()
     positions = list(range(len(labels)))
     ax.barh(positions, values, color=BRAND, height=0.7)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import shapely
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,6 +22,18 @@ from thana.web.i18n import LANGUAGES, t
 from thana.web.svg import frame_for, path_d
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def local_time(value: str | datetime | None, seconds: bool = False) -> str:
+    """A stored UTC time as the force's wall clock reads it (officers in Mumbai think in IST)."""
+    if not value:
+        return ""
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return at.astimezone(ZoneInfo(current_force().timezone)).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else ""))
+
+
+templates.env.filters["local"] = local_time
 router = APIRouter(include_in_schema=False)
 MAX_QUERY = 200
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from thana.cases.access import Principal
 from thana.cases.canned import canned_for_case
-from thana.cases.lifecycle import IllegalTransition
+from thana.cases.lifecycle import ALLOWED, IllegalTransition
 from thana.force.model import Force
 from thana.store.access import case_scope
 from thana.store.cases import BadRequest, Filters, NotFound, act, get_case, list_cases, summary
@@ -363,7 +363,8 @@ def case_page(
         done=done,
         error=error,
         canned=canned_for_case(force, case),
-        stations=force.stations(),
+        legal=ALLOWED,
+        stations=[s for s in force.stations() if s.id != (case.get("station") or {}).get("id")],
         agencies=force.agencies,
         categories=CODES,
         priorities=PRIORITIES,

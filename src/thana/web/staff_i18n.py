@@ -94,6 +94,41 @@ STAFF: dict[str, dict[str, str]] = {
     },
     "median_resolution": {"en": "Median resolution", "hi": "समाधान (माध्यिका)", "mr": "निकाल (मध्यक)"},
     "escalations": {"en": "Escalations", "hi": "एस्केलेशन", "mr": "वरिष्ठांकडे"},
+    "choose_station": {"en": "Choose a station…", "hi": "थाना चुनें…", "mr": "ठाणे निवडा…"},
+    "routed_by_handle": {
+        "en": "written to the station's handle",
+        "hi": "थाने के हैंडल पर लिखा",
+        "mr": "ठाण्याच्या हँडलवर लिहिले",
+    },
+    "routed_by_number": {
+        "en": "written to the station's number",
+        "hi": "थाने के नंबर पर लिखा",
+        "mr": "ठाण्याच्या क्रमांकावर लिहिले",
+    },
+    "routed_by_coordinates": {"en": "from the location sent", "hi": "भेजे गए स्थान से", "mr": "पाठवलेल्या स्थानावरून"},
+    "routed_by_nearest": {
+        "en": "nearest station to the location sent",
+        "hi": "भेजे गए स्थान का निकटतम थाना",
+        "mr": "पाठवलेल्या स्थानाजवळचे ठाणे",
+    },
+    "routed_by_station_name": {
+        "en": "the station named in the message",
+        "hi": "संदेश में नामित थाना",
+        "mr": "संदेशात नाव असलेले ठाणे",
+    },
+    "routed_by_place": {"en": "the place named in the message", "hi": "संदेश में बताई गई जगह", "mr": "संदेशात सांगितलेली जागा"},
+    "routed_by_hq": {
+        "en": "no station found: headquarters",
+        "hi": "कोई थाना नहीं मिला: मुख्यालय",
+        "mr": "ठाणे सापडले नाही: मुख्यालय",
+    },
+    "routed_by_transfer": {"en": "transferred here", "hi": "यहाँ स्थानांतरित", "mr": "येथे हस्तांतरित"},
+    "routed_by_society": {
+        "en": "a registered housing society",
+        "hi": "पंजीकृत हाउसिंग सोसाइटी",
+        "mr": "नोंदणीकृत गृहनिर्माण संस्था",
+    },
+    "routed_by_none": {"en": "not routed", "hi": "रूट नहीं किया", "mr": "पाठवले नाही"},
     "dispatches": {"en": "Nirbhaya dispatches", "hi": "निर्भया दस्ते भेजे", "mr": "निर्भया पथके पाठवली"},
     "median_dispatch_reach": {
         "en": "Median squad arrival",

@@ -426,15 +426,17 @@ class Pipeline:
                 cases.c.id.not_in([r.case_id for r in fresh]),
             )
         ).all()
-        recent = [incidents.Report(*row) for row in rows]
+        recent: dict[str, list[incidents.Report]] = {}
+        for row in rows:
+            recent.setdefault(row.category, []).append(incidents.Report(*row))
         joined: dict[int, int] = {}
         for report in fresh:
-            other = incidents.match(report, recent)
+            other = incidents.match(report, recent.get(report.category, []))
             if other is not None:
                 incident = other.incident_id or joined.get(other.case_id) or other.case_id
                 for case_id in {report.case_id, other.case_id}:
                     joined[case_id] = incident
-            recent.append(
+            recent.setdefault(report.category, []).append(
                 incidents.Report(
                     report.case_id,
                     joined.get(report.case_id),
@@ -445,9 +447,12 @@ class Pipeline:
                     report.text,
                 )
             )
-        for case_id, incident in joined.items():
+        if joined:
             conn.execute(
-                update(cases).where(cases.c.id == case_id, cases.c.incident_id.is_(None)).values(incident_id=incident)
+                update(cases)
+                .where(cases.c.id == bindparam("b_case"), cases.c.incident_id.is_(None))
+                .values(incident_id=bindparam("b_incident")),
+                [{"b_case": case_id, "b_incident": incident} for case_id, incident in joined.items()],
             )
 
     def _insert_events(self, conn: Connection, plans: list[Plan], now: datetime) -> None:

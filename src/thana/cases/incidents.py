@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from thana.triage.text import words
 
@@ -40,6 +41,7 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 6371.0 * 2 * math.asin(math.sqrt(a))
 
 
+@lru_cache(maxsize=8192)  # a flood of reports repeats itself: each text is read once
 def content_words(text: str) -> frozenset[str]:
     return frozenset(w for w, _ in words(text) if len(w) > 2 and w not in STOP)
 
@@ -52,8 +54,13 @@ def similarity(a: str, b: str) -> float:
 def match(report: Report, recent: list[Report]) -> Report | None:
     """The recent report of the same event as `report`, the nearest in meaning, or None."""
     best, best_score = None, 0.0
+    # A box a little wider than the radius rejects most candidates before the great-circle distance.
+    dlat = RADIUS_KM / 110.5
+    dlon = RADIUS_KM / (111.3 * max(math.cos(math.radians(report.lat)), 0.01))
     for other in recent:
         if other.case_id == report.case_id or other.category != report.category:
+            continue
+        if abs(other.lat - report.lat) > dlat or abs(other.lon - report.lon) > dlon:
             continue
         dt = abs(report.at - other.at)
         if dt > WINDOW:

@@ -235,7 +235,7 @@ def alias_keys(alias: str) -> list[str]:
     return keys
 
 
-_MISSING = ("", None)
+_MISSING = ("", None, False)
 
 
 class PlaceResolver:
@@ -273,7 +273,9 @@ class PlaceResolver:
             parts = key.split(" ")
             self.vocab.update(parts)
             self.longest_from[parts[0]] = max(self.longest_from.get(parts[0], 0), len(parts))
-        self._known: dict[str, tuple[str, tuple[str, str] | None]] = {}
+        self._known: dict[
+            str, tuple[str, tuple[str, str] | None, bool]
+        ] = {}  # word -> (folded, reading, begins a name)
         # first parts of one-word aliases, for "vile parle" written for "vileparle"
         self._squeeze_starts = {k[:n] for k in self.exact if " " not in k for n in range(3, len(k) - 2)}
         self._starts = self._squeeze_starts | set(self.longest_from)
@@ -298,8 +300,11 @@ class PlaceResolver:
         words = [info[0] for info in infos]
         canon = [info[1] for info in infos]
         words, groups = _merge_letters(words)
-        if groups is not None:
+        if groups is None:
+            candidates = [i for i, info in enumerate(infos) if info[2]]
+        else:
             canon = [self._reading_of(w) for w in words]
+            candidates = [i for i, (w, c) in enumerate(zip(words, canon, strict=True)) if self._begins_name(w, c)]
         spans = _Spans(text, groups)
         matches: list[Match] = []
         if "@" in text:
@@ -308,10 +313,6 @@ class PlaceResolver:
                     self._handle(word, k, spans, matches)
         # Each word was read once (as written, under an ending, or its nearest spelling); now the names,
         # starting only at words that begin one (or begin a name written in two halves).
-        starts = self._starts
-        candidates = [
-            i for i, (w, c) in enumerate(zip(words, canon, strict=True)) if w in starts or (c and c[0] in starts)
-        ]
         done = 0  # words before this index belong to a name already found
         for i in candidates:
             if i < done:
@@ -330,13 +331,17 @@ class PlaceResolver:
             s, e = spans.of(k, k + 1)
             matches.append(Match(s, e, spans.text[s:e], Entry(kind, unit.name, unit_id=unit_id), 1.0, "exact"))
 
-    def _learn(self, raw: str) -> tuple[str, tuple[str, str] | None]:
-        """(folded, reading) of a word as written, remembered: a city's vocabulary is not endless."""
+    def _learn(self, raw: str) -> tuple[str, tuple[str, str] | None, bool]:
+        """(folded, reading, begins a name) of a word as written, remembered: a vocabulary is not endless."""
         if len(self._known) > 300_000:
             self._known.clear()
         folded = _folded_word(raw)
-        info = self._known[raw] = (folded, self._reading_of(folded))
+        reading = self._reading_of(folded)
+        info = self._known[raw] = (folded, reading, self._begins_name(folded, reading))
         return info
+
+    def _begins_name(self, word: str, reading: tuple[str, str] | None) -> bool:
+        return word in self._starts or (reading is not None and reading[0] in self._starts)
 
     def _reading_of(self, word: str) -> tuple[str, str] | None:
         """(the alias word this word is, how it was read), or None when it is part of no name."""

@@ -643,3 +643,35 @@ def test_message_with_an_out_of_range_time_does_not_stop_processing(db):
     pipeline(db).drain()
     assert [inbound_row(db, str(i))["outcome"] for i in range(2)] == ["new_case", "new_case"]
     assert inbound_row(db, "future")["status"] != "pending"
+
+
+# -- incidents: many people, one event ---------------------------------------------------------------
+
+FIRE = "there is a big fire in the building near the market, smoke everywhere, people trapped"
+
+
+def _fire(external_id: str, lat: float, lon: float, minutes: int = 0) -> IncomingMessage:
+    return msg(external_id, FIRE, lat=lat, lon=lon, received_at=RECEIVED + timedelta(minutes=minutes))
+
+
+def test_reports_of_one_fire_straddling_a_grid_cell_become_one_incident(db):
+    """19.2049 and 19.2076 fall in different ~1 km cells of the lookup but are 300 m apart: one event."""
+    run(db, [_fire("f1", 19.2049, 72.8258)])
+    run(db, [_fire("f2", 19.2076, 72.8258, minutes=5), _fire("f3", 19.2300, 72.8258, minutes=6)])
+    first, second, far = (case_for(db, e) for e in ("f1", "f2", "f3"))
+    assert first["incident_id"] == second["incident_id"] == first["id"]
+    assert far["incident_id"] is None  # 2.8 km away: another fire
+
+
+def test_a_report_joins_the_incident_not_a_new_one_in_a_batch_spread_over_the_city(db):
+    """A batch with reports in many cells (one box round them all) still finds each report's incident."""
+    run(db, [_fire("g0", 19.0760, 72.8777)])
+    spread = [_fire(f"g{i}", 19.0 + 0.03 * i, 72.85, minutes=10) for i in range(1, 16)]
+    run(db, [*spread, _fire("g-again", 19.0762, 72.8779, minutes=12)])
+    assert case_for(db, "g-again")["incident_id"] == case_for(db, "g0")["id"]
+    assert {case_for(db, f"g{i}")["incident_id"] for i in range(1, 16)} == {None}
+
+
+def test_a_report_after_two_hours_is_a_new_event(db):
+    run(db, [_fire("h1", 19.2049, 72.8258), _fire("h2", 19.2050, 72.8259, minutes=150)])
+    assert case_for(db, "h2")["incident_id"] is None

@@ -71,8 +71,10 @@ def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         # Take the write lock at the start: two writers never deadlock upgrading a read lock,
-        # they queue on busy_timeout instead. Readers in WAL mode are never blocked.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # they queue on busy_timeout instead. Readers in WAL mode are never blocked; a connection
+        # that only reads says so (execution option sqlite_read) and takes no lock.
+        read_only = conn.get_execution_options().get("sqlite_read", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def get_database(url: str | None = None) -> Database:

@@ -115,6 +115,8 @@ class Case(Base):
         Index("ix_cases_owner_status", "owner_unit_id", "status"),
         Index("ix_cases_zone_status", "zone_id", "status"),
         Index("ix_cases_received", "received_at"),
+        Index("ix_cases_thread", "thread_key"),  # a citizen writing back after their case was closed
+        Index("ix_cases_place", "lat", "lon"),  # reports of one incident, nearby
         # the zone monitor reads a zone's last 30 days from this index alone (no heap fetches)
         Index(
             "ix_cases_zone_received",

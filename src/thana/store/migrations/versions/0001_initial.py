@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 17:37:59.571664
+Create Date: 2026-12-05 20:24:32.132158
 """
 
 from __future__ import annotations
@@ -115,8 +115,10 @@ def upgrade() -> None:
             sqlite_where=sa.text("incident_id IS NOT NULL"),
         )
         batch_op.create_index("ix_cases_owner_status", ["owner_unit_id", "status"], unique=False)
+        batch_op.create_index("ix_cases_place", ["lat", "lon"], unique=False)
         batch_op.create_index("ix_cases_received", ["received_at"], unique=False)
         batch_op.create_index("ix_cases_station_status", ["station_id", "status"], unique=False)
+        batch_op.create_index("ix_cases_thread", ["thread_key"], unique=False)
         batch_op.create_index(
             "ix_cases_zone_received",
             ["zone_id", "received_at"],
@@ -444,8 +446,10 @@ def downgrade() -> None:
                 "escalation_level",
             ],
         )
+        batch_op.drop_index("ix_cases_thread")
         batch_op.drop_index("ix_cases_station_status")
         batch_op.drop_index("ix_cases_received")
+        batch_op.drop_index("ix_cases_place")
         batch_op.drop_index("ix_cases_owner_status")
         batch_op.drop_index(
             "ix_cases_incident",

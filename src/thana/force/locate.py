@@ -59,6 +59,7 @@ class Locator:
         reach = force.nearest_max_km if nearest_max_km is None else nearest_max_km
         self.index = JurisdictionIndex(force.jurisdictions, reach)
         self.resolver = PlaceResolver(force)
+        self._place_station: dict[int, Location | None] = {}  # place index -> where it lies (places do not move)
 
     def at(self, lat: float, lon: float, query: str | dict | None = None) -> FindResult:
         query = query if query is not None else {"lat": lat, "lon": lon}
@@ -94,6 +95,11 @@ class Locator:
             )
         return FindResult(query, None, None)
 
+    def _station_of_place(self, index: int, place: Place) -> Location | None:
+        if index not in self._place_station:
+            self._place_station[index] = self.index.locate(place.lon, place.lat)
+        return self._place_station[index]
+
     def _place(self, match: Match) -> Place | None:
         idx = match.entry.place_index
         return self.force.places[idx] if idx is not None else None
@@ -105,7 +111,7 @@ class Locator:
         place = self._place(match)
         if entry.unit_id:
             return FindResult(query, entry.unit_id, "place", place=place, match=match, confidence=match.confidence)
-        loc = self.index.locate(place.lon, place.lat)
+        loc = self._station_of_place(entry.place_index, place)
         return FindResult(
             query,
             loc.unit_id if loc else None,

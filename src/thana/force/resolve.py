@@ -172,8 +172,9 @@ STATION_WORDS = frozenset({"station", "stn", "rly", "railway", "स्टेश�
 
 def tokenize(text: str) -> list[tuple[str, int, int]]:
     """(folded token, start, end) for each word; runs of single Latin letters merge ("L.T." -> "lt")."""
-    words, groups = _merge_letters([_folded_word(w) for w in TOKEN_RE.findall(text)])
-    spans = _Spans(text, groups)
+    raw = TOKEN_RE.findall(text)
+    words, groups = _merge_letters([_folded_word(w) for w in raw])
+    spans = _Spans(text, raw, groups)
     return [(w, *spans.of(k, k + 1)) for k, w in enumerate(words)]
 
 
@@ -203,19 +204,27 @@ def _merge_letters(words: list[str]) -> tuple[list[str], list[tuple[int, int]] |
 class _Spans:
     """Character offsets of words, worked out only when a match needs them."""
 
-    __slots__ = ("_iter", "_offsets", "groups", "text")
+    __slots__ = ("_offsets", "groups", "raw", "text")
 
-    def __init__(self, text: str, groups: list[tuple[int, int]] | None):
-        self.text, self.groups, self._offsets = text, groups, None
+    def __init__(self, text: str, raw: list[str], groups: list[tuple[int, int]] | None):
+        self.text, self.raw, self.groups, self._offsets = text, raw, groups, None
 
     def of(self, first: int, end: int) -> tuple[int, int]:
         if self.groups is not None:
             first, end = self.groups[first][0], self.groups[end - 1][1]
-        if self._offsets is None:
-            self._offsets, self._iter = [], TOKEN_RE.finditer(self.text)
-        while len(self._offsets) < end:  # read only as far as needed
-            self._offsets.append(next(self._iter).span())
-        return self._offsets[first][0], self._offsets[end - 1][1]
+        offsets = self._offsets
+        if offsets is None:
+            offsets = self._offsets = []
+        text, raw = self.text, self.raw
+        pos = offsets[-1][1] if offsets else 0
+        while len(offsets) < end:  # read only as far as needed
+            # The next word as written is the next place its letters occur: the gaps between words
+            # hold no word letters.
+            word = raw[len(offsets)]
+            start = text.find(word, pos)
+            pos = start + len(word)
+            offsets.append((start, pos))
+        return offsets[first][0], offsets[end - 1][1]
 
 
 @lru_cache(maxsize=262_144)
@@ -305,7 +314,7 @@ class PlaceResolver:
         else:
             canon = [self._reading_of(w) for w in words]
             candidates = [i for i, (w, c) in enumerate(zip(words, canon, strict=True)) if self._begins_name(w, c)]
-        spans = _Spans(text, groups)
+        spans = _Spans(text, raw, groups)
         matches: list[Match] = []
         if "@" in text:
             for k, word in enumerate(words):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -29,6 +29,7 @@ from thana.cases.routing import Ownership, Route, ownership, route
 from thana.config import settings
 from thana.force.locate import locator_for
 from thana.force.model import Force
+from thana.store.bulk import insert_many, update_many
 from thana.store.db import Database
 from thana.store.references import ReferenceAllocator
 from thana.store.schema import case_events, cases, inbound, notifications, outbox, societies, utcnow
@@ -191,25 +192,19 @@ class Pipeline:
         self._insert_events(conn, plans, now)
         self._queue_acknowledgements(conn, new, now)
         self._reprioritise(conn, plans, now)
-        conn.execute(
-            update(inbound)
-            .where(inbound.c.id == bindparam("b_id"))
-            .values(
-                status=bindparam("b_status"),
-                outcome=bindparam("b_outcome"),
-                case_id=bindparam("b_case"),
-                error=bindparam("b_error"),
-                attempts=inbound.c.attempts + 1,
-                processed_at=now,
-                processed_by=self.worker_id,
-            ),
+        update_many(
+            conn,
+            inbound,
             [
                 {
-                    "b_id": p.row["id"],
-                    "b_status": "failed" if p.outcome == "failed" else "processed",
-                    "b_outcome": p.outcome,
-                    "b_case": p.case_id,
-                    "b_error": p.error,
+                    "id": p.row["id"],
+                    "status": "failed" if p.outcome == "failed" else "processed",
+                    "outcome": p.outcome,
+                    "case_id": p.case_id,
+                    "error": p.error,
+                    "attempts": p.row["attempts"] + 1,  # the row is ours: claimed, or checked still pending
+                    "processed_at": now,
+                    "processed_by": self.worker_id,
                 }
                 for p in plans
             ],
@@ -409,7 +404,7 @@ class Pipeline:
             )
         # A plain executemany, then the ids by reference (ours, unique): three times faster on PostgreSQL
         # than INSERT … RETURNING over many rows, which SQLite would also run row by row to keep the order.
-        conn.execute(cases.insert(), rows)
+        insert_many(conn, cases, rows)
         found = conn.execute(
             select(cases.c.id, cases.c.reference).where(cases.c.reference.in_([r["reference"] for r in rows]))
         )
@@ -441,30 +436,30 @@ class Pipeline:
         if not fresh:
             return
         since = min(r.at for r in fresh) - incidents.WINDOW
-        spread, near = _near(fresh)
-        query = (
-            select(
-                cases.c.id,
-                cases.c.incident_id,
-                cases.c.category,
-                cases.c.lat,
-                cases.c.lon,
-                cases.c.received_at,
-                cases.c.summary,
+        found: dict[int, tuple] = {}
+        for box in _boxes(fresh):  # one query per box: each a range of the small ix_cases_incident_heads
+            query = (
+                select(
+                    cases.c.id,
+                    cases.c.incident_id,
+                    cases.c.category,
+                    cases.c.lat,
+                    cases.c.lon,
+                    cases.c.received_at,
+                    cases.c.summary,
+                )
+                .where(
+                    box,
+                    or_(cases.c.incident_id.is_(None), cases.c.incident_id == cases.c.id),
+                    cases.c.received_at >= since,
+                    cases.c.category.in_({r.category for r in fresh}),
+                    cases.c.id.not_in([r.case_id for r in fresh]),
+                )
+                .order_by(cases.c.received_at.desc())
+                .limit(INCIDENT_CANDIDATES)
             )
-            .where(
-                cases.c.received_at >= since,
-                near,
-                cases.c.category.in_({r.category for r in fresh}),
-                cases.c.id.not_in([r.case_id for r in fresh]),
-                or_(cases.c.incident_id.is_(None), cases.c.incident_id == cases.c.id),
-            )
-            .order_by(cases.c.received_at.desc())
-            .limit(INCIDENT_CANDIDATES)
-        )
-        if spread:  # SQLite has no statistics to see that a city-wide box selects nearly everything
-            query = query.with_hint(cases, "INDEXED BY ix_cases_received", "sqlite")
-        rows = conn.execute(query).all()
+            found.update((row.id, row) for row in conn.execute(query))
+        rows = sorted(found.values(), key=lambda row: row.received_at, reverse=True)[:INCIDENT_CANDIDATES]
         recent: dict[str, list[incidents.Report]] = {}
         for row in rows:
             recent.setdefault(row.category, []).append(incidents.Report(*row))
@@ -473,8 +468,9 @@ class Pipeline:
             other = incidents.match(report, recent.get(report.category, []))
             if other is not None:
                 incident = other.incident_id or joined.get(other.case_id) or other.case_id
-                for case_id in {report.case_id, other.case_id}:
-                    joined[case_id] = incident
+                joined[report.case_id] = incident
+                if other.incident_id is None:  # an ungrouped report becomes its incident's first
+                    joined[other.case_id] = incident
                 continue  # one of an incident's reports: later reports are compared with its first
             recent.setdefault(report.category, []).append(
                 incidents.Report(
@@ -487,13 +483,7 @@ class Pipeline:
                     report.text,
                 )
             )
-        if joined:
-            conn.execute(
-                update(cases)
-                .where(cases.c.id == bindparam("b_case"), cases.c.incident_id.is_(None))
-                .values(incident_id=bindparam("b_incident")),
-                [{"b_case": case_id, "b_incident": incident} for case_id, incident in joined.items()],
-            )
+        update_many(conn, cases, [{"id": case_id, "incident_id": incident} for case_id, incident in joined.items()])
 
     def _insert_events(self, conn: Connection, plans: list[Plan], now: datetime) -> None:
         actor = f"worker:{self.worker_id}"
@@ -543,9 +533,9 @@ class Pipeline:
             else:
                 events.append(base | {"kind": "message_added", "after": None, "detail": inbound_ref})
         if events:
-            conn.execute(case_events.insert(), events)
+            insert_many(conn, case_events, events)
         if notes:
-            conn.execute(notifications.insert(), notes)
+            insert_many(conn, notifications, notes)
 
     def _queue_acknowledgements(self, conn: Connection, new: list[Plan], now: datetime) -> None:
         rows = []
@@ -582,7 +572,7 @@ class Pipeline:
                 }
             )
         if rows:
-            conn.execute(outbox.insert(), rows)
+            insert_many(conn, outbox, rows)
 
     def _reprioritise(self, conn: Connection, plans: list[Plan], now: datetime) -> None:
         """A follow-up more urgent than its case raises the case's priority (never lowers it), in order,
@@ -639,25 +629,22 @@ CELL = 0.01  # degrees, ~1 km: the batch's reports are looked for in the cells a
 MAX_CELLS = 12
 
 
-def _near(reports: list[incidents.Report]):
-    """(whether the batch is spread over the city, the condition for cases within reach of its reports):
-    a box around each ~1 km cell they fall in (an index range each), or one box around them all."""
+def _boxes(reports: list[incidents.Report]) -> list:
+    """Conditions for the cases within reach of the reports: a box around each ~1 km cell they fall in,
+    or, when the batch is spread over the city, one box around them all."""
     # half a cell and a little more than the incident radius, in degrees of latitude and of longitude
     widest = math.cos(math.radians(min(max(abs(r.lat) for r in reports), 80.0)))
     dy = CELL / 2 + incidents.RADIUS_KM / 110.5 + 0.001
     dx = CELL / 2 + incidents.RADIUS_KM / (111.3 * widest) + 0.001
     cells = {(round(r.lat / CELL), round(r.lon / CELL)) for r in reports}
     if len(cells) > MAX_CELLS:
-        return True, and_(
-            cases.c.lat.between(min(r.lat for r in reports) - dy, max(r.lat for r in reports) + dy),
-            cases.c.lon.between(min(r.lon for r in reports) - dx, max(r.lon for r in reports) + dx),
-        )
-    return False, or_(
-        *(
-            and_(cases.c.lat.between(y * CELL - dy, y * CELL + dy), cases.c.lon.between(x * CELL - dx, x * CELL + dx))
-            for y, x in sorted(cells)
-        )
-    )
+        lats, lons = [r.lat for r in reports], [r.lon for r in reports]
+        return [_box(min(lats) - dy, max(lats) + dy, min(lons) - dx, max(lons) + dx)]
+    return [_box(y * CELL - dy, y * CELL + dy, x * CELL - dx, x * CELL + dx) for y, x in sorted(cells)]
+
+
+def _box(south: float, north: float, west: float, east: float):
+    return and_(cases.c.lat.between(south, north), cases.c.lon.between(west, east))
 
 
 def _sensitive(category: str) -> bool:

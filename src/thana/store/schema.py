@@ -116,7 +116,14 @@ class Case(Base):
         Index("ix_cases_zone_status", "zone_id", "status"),
         Index("ix_cases_received", "received_at"),
         Index("ix_cases_thread", "thread_key"),  # a citizen writing back after their case was closed
-        Index("ix_cases_place", "lat", "lon"),  # reports of one incident, nearby
+        # where a new report looks for its incident: ungrouped reports and the first report of each incident
+        Index(
+            "ix_cases_incident_heads",
+            "lat",
+            "lon",
+            postgresql_where=text("incident_id IS NULL OR incident_id = id"),
+            sqlite_where=text("incident_id IS NULL OR incident_id = id"),
+        ),
         # the zone monitor reads a zone's last 30 days from this index alone (no heap fetches)
         Index(
             "ix_cases_zone_received",

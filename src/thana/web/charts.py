@@ -18,8 +18,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib import rcParams
+from importlib import resources
+
+from matplotlib import font_manager, rcParams
 from matplotlib.figure import Figure
+
+# The fonts the posters ship with, so PNG charts in the PDF report draw Devanagari on any machine.
+for _font in ("NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf"):
+    with resources.as_file(resources.files("thana.outreach") / "fonts" / _font) as _path:
+        font_manager.fontManager.addfont(str(_path))
 
 rcParams["svg.fonttype"] = "none"
 rcParams["svg.hashsalt"] = "thana"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-05 20:24:32.132158
+Create Date: 2026-12-05 20:40:39.924184
 """
 
 from __future__ import annotations
@@ -114,8 +114,14 @@ def upgrade() -> None:
             postgresql_where=sa.text("incident_id IS NOT NULL"),
             sqlite_where=sa.text("incident_id IS NOT NULL"),
         )
+        batch_op.create_index(
+            "ix_cases_incident_heads",
+            ["lat", "lon"],
+            unique=False,
+            postgresql_where=sa.text("incident_id IS NULL OR incident_id = id"),
+            sqlite_where=sa.text("incident_id IS NULL OR incident_id = id"),
+        )
         batch_op.create_index("ix_cases_owner_status", ["owner_unit_id", "status"], unique=False)
-        batch_op.create_index("ix_cases_place", ["lat", "lon"], unique=False)
         batch_op.create_index("ix_cases_received", ["received_at"], unique=False)
         batch_op.create_index("ix_cases_station_status", ["station_id", "status"], unique=False)
         batch_op.create_index("ix_cases_thread", ["thread_key"], unique=False)
@@ -449,8 +455,12 @@ def downgrade() -> None:
         batch_op.drop_index("ix_cases_thread")
         batch_op.drop_index("ix_cases_station_status")
         batch_op.drop_index("ix_cases_received")
-        batch_op.drop_index("ix_cases_place")
         batch_op.drop_index("ix_cases_owner_status")
+        batch_op.drop_index(
+            "ix_cases_incident_heads",
+            postgresql_where=sa.text("incident_id IS NULL OR incident_id = id"),
+            sqlite_where=sa.text("incident_id IS NULL OR incident_id = id"),
+        )
         batch_op.drop_index(
             "ix_cases_incident",
             postgresql_where=sa.text("incident_id IS NOT NULL"),

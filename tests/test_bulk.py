@@ -1,0 +1,76 @@
+"""store/bulk.py writes exactly what the table's own INSERT and UPDATE would, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from thana.store.bulk import insert_many, update_many
+from thana.store.db import Database
+from thana.store.schema import outbox
+
+BEFORE = datetime.now(UTC)
+
+
+def _message(key: str, template: dict | None = None) -> dict:
+    return {
+        "idempotency_key": key,
+        "kind": "reply",
+        "channel": "sms",
+        "recipient": "+919820000000",
+        "body": "नमस्कार, तक्रार नोंदवली आहे\tline two\nline three \\ back",
+        "template": template,
+    }
+
+
+def _rows(db: Database) -> list[dict]:
+    with db.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(outbox).order_by(outbox.c.id)).mappings()]
+
+
+def test_insert_many_fills_python_defaults_and_keeps_text_and_json_exactly(db):
+    with db.engine.begin() as conn:
+        insert_many(conn, outbox, [_message("a", {"name": "ack", "params": ["MUM-26-000001", None]}), _message("b")])
+    first, second = _rows(db)
+    assert first["body"] == _message("a")["body"]  # tabs, newlines, backslashes and Devanagari survive COPY
+    assert first["template"] == {"name": "ack", "params": ["MUM-26-000001", None]}
+    assert second["template"] is None
+    for row in (first, second):
+        assert (row["status"], row["attempts"], row["public"]) == ("pending", 0, False)
+        assert row["created_at"] >= BEFORE and row["next_attempt_at"].tzinfo is not None
+
+
+def test_insert_many_raises_sqlalchemys_integrity_error_and_writes_nothing(db):
+    with db.engine.begin() as conn:
+        insert_many(conn, outbox, [_message("same")])
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        insert_many(conn, outbox, [_message("other"), _message("same")])
+    assert [r["idempotency_key"] for r in _rows(db)] == ["same"]
+
+
+def test_insert_many_refuses_a_naive_time(db):
+    with pytest.raises((ValueError, StatementError), match="naive"), db.engine.begin() as conn:
+        insert_many(conn, outbox, [_message("n") | {"created_at": datetime(2026, 1, 1)}])
+
+
+def test_update_many_changes_each_row_by_its_key_and_nothing_else(db):
+    with db.engine.begin() as conn:
+        insert_many(conn, outbox, [_message(k) for k in "abc"])
+    ids = [r["id"] for r in _rows(db)]
+    sent = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)
+    with db.engine.begin() as conn:
+        update_many(
+            conn,
+            outbox,
+            [
+                {"id": ids[0], "status": "sent", "sent_at": sent, "last_error": None},
+                {"id": ids[2], "status": "failed", "sent_at": None, "last_error": "400: bad number"},
+            ],
+        )
+    a, b, c = _rows(db)
+    assert (a["status"], a["sent_at"], a["last_error"]) == ("sent", sent, None)
+    assert (b["status"], b["sent_at"]) == ("pending", None)
+    assert (c["status"], c["last_error"]) == ("failed", "400: bad number")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from thana.store.bulk import insert_many, update_many
 from thana.store.db import Database
@@ -74,3 +74,28 @@ def test_update_many_changes_each_row_by_its_key_and_nothing_else(db):
     assert (a["status"], a["sent_at"], a["last_error"]) == ("sent", sent, None)
     assert (b["status"], b["sent_at"]) == ("pending", None)
     assert (c["status"], c["last_error"]) == ("failed", "400: bad number")
+
+
+def test_update_many_refuses_a_naive_time(db):
+    with db.engine.begin() as conn:
+        insert_many(conn, outbox, [_message("a")])
+    [row] = _rows(db)
+    with pytest.raises((ValueError, StatementError), match="naive"), db.engine.begin() as conn:
+        update_many(conn, outbox, [{"id": row["id"], "sent_at": datetime(2026, 1, 1, 12, 0)}])
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)  # SQLite does not enforce VARCHAR lengths
+def test_update_many_refuses_a_value_too_long_rather_than_cutting_it(db):
+    with db.engine.begin() as conn:
+        insert_many(conn, outbox, [_message("a")])
+    [row] = _rows(db)
+    with pytest.raises(DBAPIError, match="too long"), db.engine.begin() as conn:
+        update_many(conn, outbox, [{"id": row["id"], "status": "x" * 40}])
+    assert _rows(db)[0]["status"] == "pending"
+
+
+def test_insert_many_on_a_connection_without_a_transaction_commits_with_it(db):
+    with db.engine.connect() as conn:
+        insert_many(conn, outbox, [_message("a")])
+        conn.commit()
+    assert [r["idempotency_key"] for r in _rows(db)] == ["a"]

@@ -675,3 +675,22 @@ def test_a_report_joins_the_incident_not_a_new_one_in_a_batch_spread_over_the_ci
 def test_a_report_after_two_hours_is_a_new_event(db):
     run(db, [_fire("h1", 19.2049, 72.8258), _fire("h2", 19.2050, 72.8259, minutes=150)])
     assert case_for(db, "h2")["incident_id"] is None
+
+
+def test_an_event_reported_for_hours_stays_one_incident(db):
+    """Reports every 40 minutes: each within two hours of the newest, though not of the first."""
+    for k, minutes in enumerate((0, 40, 80, 120, 150, 200)):
+        run(db, [_fire(f"long{k}", 19.2049, 72.8258, minutes=minutes)])
+    first = case_for(db, "long0")
+    assert {case_for(db, f"long{k}")["incident_id"] for k in range(6)} == {first["id"]}
+    newest = [k for k in range(6) if case_for(db, f"long{k}")["incident_latest"]]
+    assert newest == [5]  # one newest report per incident
+
+
+def test_an_event_that_moves_stays_one_incident(db):
+    """A fire spreading north 400 m at a time: each report meets the one before, 800 m from the first."""
+    run(db, [_fire("move0", 19.0700, 72.8700)])
+    run(db, [_fire("move1", 19.0736, 72.8700, minutes=5)])
+    run(db, [_fire("move2", 19.0772, 72.8700, minutes=10), _fire("move3", 19.0808, 72.8700, minutes=11)])
+    first = case_for(db, "move0")["id"]
+    assert [case_for(db, f"move{k}")["incident_id"] for k in range(4)] == [first] * 4

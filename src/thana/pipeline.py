@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -32,7 +32,16 @@ from thana.force.model import Force
 from thana.store.bulk import insert_many, update_many
 from thana.store.db import Database
 from thana.store.references import ReferenceAllocator
-from thana.store.schema import case_events, cases, inbound, notifications, outbox, societies, utcnow
+from thana.store.schema import (
+    INCIDENT_REACH,
+    case_events,
+    cases,
+    inbound,
+    notifications,
+    outbox,
+    societies,
+    utcnow,
+)
 from thana.triage import Decision
 from thana.triage.model import get_model
 from thana.triage.taxonomy import more_urgent
@@ -40,7 +49,7 @@ from thana.triage.taxonomy import more_urgent
 log = logging.getLogger("thana.pipeline")
 SUMMARY_LIMIT = 280
 NO_CASE_KINDS = frozenset({"reaction", "delete", "status"})
-INCIDENT_CANDIDATES = 5000  # the most recent ungrouped reports and incidents a new report is compared with
+INCIDENT_CANDIDATES = 20_000  # at most this many recent reports nearby to compare with (a bound on memory)
 
 
 @dataclass
@@ -417,9 +426,10 @@ class Pipeline:
     def _group_incidents(self, conn: Connection, new: list[Plan]) -> None:
         """New cases about an event already reported (same category, 500 m, 2 hours, similar words) join it.
 
-        A new report is compared with the first report of each incident and with the reports not yet in
-        one (the most recent INCIDENT_CANDIDATES of them): on a flood night a place has a few incidents
-        and thousands of reports, and comparing each with every other would stall the intake."""
+        A new report is compared with the reports not in an incident and with the first and the newest
+        report of each incident (ix_cases_incident_reach): an event goes on as long as it is reported, and
+        may move, while on a flood night a place has a few incidents and thousands of reports, and
+        comparing each new one with all of them would stall the intake."""
         fresh = [
             incidents.Report(
                 p.case_id,
@@ -428,16 +438,34 @@ class Pipeline:
                 p.route.lat,
                 p.route.lon,
                 p.row["received_at"],
-                p.row["text"] or "",
+                (p.row["text"] or "")[:SUMMARY_LIMIT],  # what is kept of the others: their summary
             )
             for p in new
             if p.route and p.route.lat is not None and p.decision.category not in incidents.NOT_INCIDENTS
         ]
         if not fresh:
             return
+        rows = self._incident_candidates(conn, fresh)
+        recent: dict[str, list[incidents.Report]] = {}
+        for row in rows:
+            recent.setdefault(row.category, []).append(incidents.Report(*row[:7]))
+        joined: dict[int, int] = {}
+        for report in fresh:
+            other = incidents.match(report, recent.get(report.category, []))
+            if other is not None:
+                incident = other.incident_id or joined.get(other.case_id) or other.case_id
+                joined[report.case_id] = incident
+                if other.incident_id is None and other.case_id not in joined:
+                    joined[other.case_id] = incident  # an ungrouped report becomes its incident's first
+            recent.setdefault(report.category, []).append(replace(report, incident_id=joined.get(report.case_id)))
+        if joined:
+            update_many(conn, cases, [{"id": case_id, "incident_id": incident} for case_id, incident in joined.items()])
+            self._mark_newest(conn, rows, fresh, joined)
+
+    def _incident_candidates(self, conn: Connection, fresh: list[incidents.Report]) -> list:
         since = min(r.at for r in fresh) - incidents.WINDOW
         found: dict[int, tuple] = {}
-        for box in _boxes(fresh):  # one query per box: each a range of the small ix_cases_incident_heads
+        for box in _boxes(fresh):  # one query per box: each a range of the partial index
             query = (
                 select(
                     cases.c.id,
@@ -447,10 +475,11 @@ class Pipeline:
                     cases.c.lon,
                     cases.c.received_at,
                     cases.c.summary,
+                    cases.c.incident_latest,
                 )
                 .where(
                     box,
-                    or_(cases.c.incident_id.is_(None), cases.c.incident_id == cases.c.id),
+                    INCIDENT_REACH,
                     cases.c.received_at >= since,
                     cases.c.category.in_({r.category for r in fresh}),
                     cases.c.id.not_in([r.case_id for r in fresh]),
@@ -459,31 +488,28 @@ class Pipeline:
                 .limit(INCIDENT_CANDIDATES)
             )
             found.update((row.id, row) for row in conn.execute(query))
-        rows = sorted(found.values(), key=lambda row: row.received_at, reverse=True)[:INCIDENT_CANDIDATES]
-        recent: dict[str, list[incidents.Report]] = {}
+        return sorted(found.values(), key=lambda row: row.received_at, reverse=True)[:INCIDENT_CANDIDATES]
+
+    @staticmethod
+    def _mark_newest(conn: Connection, rows: list, fresh: list[incidents.Report], joined: dict[int, int]) -> None:
+        """Each incident this batch added to keeps one newest report, the one later reports also meet."""
+        newest: dict[int, tuple[datetime, int]] = {}
+        incidents_added_to = set(joined.values())
         for row in rows:
-            recent.setdefault(row.category, []).append(incidents.Report(*row))
-        joined: dict[int, int] = {}
-        for report in fresh:
-            other = incidents.match(report, recent.get(report.category, []))
-            if other is not None:
-                incident = other.incident_id or joined.get(other.case_id) or other.case_id
-                joined[report.case_id] = incident
-                if other.incident_id is None:  # an ungrouped report becomes its incident's first
-                    joined[other.case_id] = incident
-                continue  # one of an incident's reports: later reports are compared with its first
-            recent.setdefault(report.category, []).append(
-                incidents.Report(
-                    report.case_id,
-                    joined.get(report.case_id),
-                    report.category,
-                    report.lat,
-                    report.lon,
-                    report.at,
-                    report.text,
+            if row.incident_latest and row.incident_id in incidents_added_to:
+                newest[row.incident_id] = max(
+                    newest.get(row.incident_id, (row.received_at, row.id)), (row.received_at, row.id)
                 )
-            )
-        update_many(conn, cases, [{"id": case_id, "incident_id": incident} for case_id, incident in joined.items()])
+        for report in fresh:
+            incident = joined.get(report.case_id)
+            if incident is not None:
+                newest[incident] = max(newest.get(incident, (report.at, report.case_id)), (report.at, report.case_id))
+        conn.execute(
+            update(cases)
+            .where(cases.c.incident_id.in_(set(newest)), cases.c.incident_latest.is_(True))
+            .values(incident_latest=None)
+        )
+        update_many(conn, cases, [{"id": case_id, "incident_latest": True} for _, case_id in newest.values()])
 
     def _insert_events(self, conn: Connection, plans: list[Plan], now: datetime) -> None:
         actor = f"worker:{self.worker_id}"
@@ -634,8 +660,8 @@ def _boxes(reports: list[incidents.Report]) -> list:
     or, when the batch is spread over the city, one box around them all."""
     # half a cell and a little more than the incident radius, in degrees of latitude and of longitude
     widest = math.cos(math.radians(min(max(abs(r.lat) for r in reports), 80.0)))
-    dy = CELL / 2 + incidents.RADIUS_KM / 110.5 + 0.001
-    dx = CELL / 2 + incidents.RADIUS_KM / (111.3 * widest) + 0.001
+    dy = CELL / 2 + incidents.RADIUS_KM / incidents.KM_PER_DEGREE + 0.001
+    dx = CELL / 2 + incidents.RADIUS_KM / (incidents.KM_PER_DEGREE * widest) + 0.001
     cells = {(round(r.lat / CELL), round(r.lon / CELL)) for r in reports}
     if len(cells) > MAX_CELLS:
         lats, lons = [r.lat for r in reports], [r.lon for r in reports]

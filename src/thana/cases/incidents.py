@@ -14,6 +14,7 @@ from functools import lru_cache
 from thana.triage.text import words
 
 RADIUS_KM = 0.5
+KM_PER_DEGREE = 111.0  # a little under the 111.19 of distance_km's sphere, so boxes err on the wide side
 WINDOW = timedelta(hours=2)
 SIMILAR = 0.15  # Jaccard of the content words
 CLOSE_KM, CLOSE_TIME = 0.2, timedelta(minutes=30)  # this close in space and time, the words matter less
@@ -55,8 +56,8 @@ def match(report: Report, recent: list[Report]) -> Report | None:
     """The recent report of the same event as `report`, the nearest in meaning, or None."""
     best, best_score = None, 0.0
     # A box a little wider than the radius rejects most candidates before the great-circle distance.
-    dlat = RADIUS_KM / 110.5
-    dlon = RADIUS_KM / (111.3 * max(math.cos(math.radians(report.lat)), 0.01))
+    dlat = RADIUS_KM / KM_PER_DEGREE
+    dlon = RADIUS_KM / (KM_PER_DEGREE * max(math.cos(math.radians(report.lat)), 0.01))
     for other in recent:
         if other.case_id == report.case_id or other.category != report.category:
             continue

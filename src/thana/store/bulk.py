@@ -13,7 +13,7 @@ from datetime import datetime
 
 import psycopg
 from psycopg.types.json import Jsonb
-from sqlalchemy import JSON, Table, bindparam, text, update
+from sqlalchemy import JSON, String, Table, bindparam, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -22,9 +22,11 @@ def insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
     """INSERT the rows (all with the same keys) into the table."""
     if not rows:
         return
-    if conn.dialect.name != "postgresql":
+    if not _copies(conn):
         conn.execute(table.insert(), rows)
         return
+    if not conn.in_transaction():
+        conn.begin()  # COPY goes round SQLAlchemy, which would not know a transaction had started
     given = list(rows[0])
     defaults = _python_defaults(table, given)
     names = given + list(defaults)
@@ -48,7 +50,7 @@ def update_many(conn: Connection, table: Table, rows: list[dict], key: str = "id
     if not rows:
         return
     columns = [name for name in rows[0] if name != key]
-    if conn.dialect.name != "postgresql":
+    if not _copies(conn):
         conn.execute(
             update(table)
             .where(table.c[key] == bindparam(f"b_{key}"))
@@ -57,14 +59,27 @@ def update_many(conn: Connection, table: Table, rows: list[dict], key: str = "id
         )
         return
     names = [key, *columns]
-    arrays = ", ".join(f"CAST(:{n} AS {table.c[n].type.compile(dialect=conn.dialect)}[])" for n in names)
+    if any(isinstance(table.c[n].type, JSON) for n in names):
+        raise ValueError("update_many does not update JSON columns")
+    arrays = ", ".join(f"CAST(:{n} AS {_array_type(table.c[n], conn)})" for n in names)
     assignments = ", ".join(f'"{n}" = v."{n}"' for n in columns)
     aliases = ", ".join(f'"{n}"' for n in names)
     statement = text(
         f'UPDATE "{table.name}" AS t SET {assignments} '
         f'FROM unnest({arrays}) AS v({aliases}) WHERE t."{key}" = v."{key}"'
     )
-    conn.execute(statement, {n: [row[n] for row in rows] for n in names})
+    conn.execute(statement, {n: [_aware(row[n]) for row in rows] for n in names})
+
+
+def _copies(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+
+
+def _array_type(column, conn: Connection) -> str:
+    # Text, not VARCHAR(n), so that a value too long is refused by the column rather than cut by the cast.
+    if isinstance(column.type, String):
+        return "TEXT[]"
+    return f"{column.type.compile(dialect=conn.dialect)}[]"
 
 
 def _python_defaults(table: Table, given: list[str]) -> dict:

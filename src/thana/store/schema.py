@@ -108,6 +108,12 @@ class Unparsed(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# The reports a new one is compared with: the partial index's condition, and the query's word for word
+# (bracketed, as it sits among ANDs), so that SQLite sees the index applies.
+_REACH = "incident_id IS NULL OR incident_id = id OR incident_latest"
+INCIDENT_REACH = text(f"({_REACH})")
+
+
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
@@ -116,14 +122,8 @@ class Case(Base):
         Index("ix_cases_zone_status", "zone_id", "status"),
         Index("ix_cases_received", "received_at"),
         Index("ix_cases_thread", "thread_key"),  # a citizen writing back after their case was closed
-        # where a new report looks for its incident: ungrouped reports and the first report of each incident
-        Index(
-            "ix_cases_incident_heads",
-            "lat",
-            "lon",
-            postgresql_where=text("incident_id IS NULL OR incident_id = id"),
-            sqlite_where=text("incident_id IS NULL OR incident_id = id"),
-        ),
+        # where a new report looks for its incident: ungrouped reports, and each incident's first and newest
+        Index("ix_cases_incident_reach", "lat", "lon", postgresql_where=text(_REACH), sqlite_where=text(_REACH)),
         # the zone monitor reads a zone's last 30 days from this index alone (no heap fetches)
         Index(
             "ix_cases_zone_received",
@@ -184,6 +184,7 @@ class Case(Base):
     triage: Mapped[dict | None] = mapped_column(Json)  # decision, explanation, model version
     model_version: Mapped[str | None] = mapped_column(String(40))
     incident_id: Mapped[int | None] = mapped_column(BigId)
+    incident_latest: Mapped[bool | None] = mapped_column(Boolean)  # the newest report of its incident
     merged_into_id: Mapped[int | None] = mapped_column(BigId)
     assigned_to: Mapped[int | None] = mapped_column(BigId)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)

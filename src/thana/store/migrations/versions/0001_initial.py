@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-05 20:40:39.924184
+Create Date: 2026-12-05 21:07:54.383399
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ def upgrade() -> None:
         ),
         sa.Column("model_version", sa.String(length=40), nullable=True),
         sa.Column("incident_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("incident_latest", sa.Boolean(), nullable=True),
         sa.Column("merged_into_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("assigned_to", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("escalation_level", sa.Integer(), nullable=False),
@@ -115,11 +116,11 @@ def upgrade() -> None:
             sqlite_where=sa.text("incident_id IS NOT NULL"),
         )
         batch_op.create_index(
-            "ix_cases_incident_heads",
+            "ix_cases_incident_reach",
             ["lat", "lon"],
             unique=False,
-            postgresql_where=sa.text("incident_id IS NULL OR incident_id = id"),
-            sqlite_where=sa.text("incident_id IS NULL OR incident_id = id"),
+            postgresql_where=sa.text("incident_id IS NULL OR incident_id = id OR incident_latest"),
+            sqlite_where=sa.text("incident_id IS NULL OR incident_id = id OR incident_latest"),
         )
         batch_op.create_index("ix_cases_owner_status", ["owner_unit_id", "status"], unique=False)
         batch_op.create_index("ix_cases_received", ["received_at"], unique=False)
@@ -457,9 +458,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_cases_received")
         batch_op.drop_index("ix_cases_owner_status")
         batch_op.drop_index(
-            "ix_cases_incident_heads",
-            postgresql_where=sa.text("incident_id IS NULL OR incident_id = id"),
-            sqlite_where=sa.text("incident_id IS NULL OR incident_id = id"),
+            "ix_cases_incident_reach",
+            postgresql_where=sa.text("incident_id IS NULL OR incident_id = id OR incident_latest"),
+            sqlite_where=sa.text("incident_id IS NULL OR incident_id = id OR incident_latest"),
         )
         batch_op.drop_index(
             "ix_cases_incident",

@@ -152,7 +152,11 @@ def channel_status() -> dict[str, str]:
         "sms_replies": (s.sms_api_base and s.sms_api_key, "THANA_SMS_API_BASE and THANA_SMS_API_KEY"),
         "open311": (s.open311_api_keys, "THANA_OPEN311_API_KEYS"),
     }
-    return {name: "on" if ok else f"off: {setting} is not set" for name, (ok, setting) in checks.items()}
+    return {name: "on" if ok else f"off: {setting} {_be(setting)} not set" for name, (ok, setting) in checks.items()}
+
+
+def _be(settings_named: str) -> str:
+    return "are" if " and " in settings_named else "is"
 
 
 def log_channel_status() -> None:

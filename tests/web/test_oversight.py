@@ -241,6 +241,31 @@ def test_monitor_page_shows_table_map_and_charts(world):
     assert "<?xml" not in html
 
 
+def _chart_numbers(html: str) -> list[str]:
+    """The received count per day in the table under the charts (the charts' own numbers)."""
+    table = re.search(r"<details.*?</details>", html, re.S).group(0)
+    return re.findall(r'<td class="num">(\d+)</td>', table)
+
+
+def test_charts_a_minute_old_are_shown_at_once_and_redrawn_for_the_next_view(world):
+    from thana.web import charts
+
+    charts.clear_cache()
+    before = _chart_numbers(get(world, "dcp", "/monitor").text)
+    with world["db"].engine.begin() as conn:
+        conn.execute(cases.insert().values(**_case(world["force"], 99, "charkop", "P3", "new", NOW)))
+    assert _chart_numbers(get(world, "dcp", "/monitor").text) == before  # within the minute: as kept
+    charts.age_cache(charts.CACHE_SECONDS + 1)
+    assert _chart_numbers(get(world, "dcp", "/monitor").text) == before  # stale: shown, redrawn behind
+    charts.wait_for_refreshes()
+    after = _chart_numbers(get(world, "dcp", "/monitor").text)
+    assert after != before and sum(map(int, after)) == sum(map(int, before)) + 1
+    charts.age_cache(charts.STALE_SECONDS + 1)  # too old to show: drawn before answering
+    with world["db"].engine.begin() as conn:
+        conn.execute(cases.insert().values(**_case(world["force"], 98, "charkop", "P3", "new", NOW)))
+    assert sum(map(int, _chart_numbers(get(world, "dcp", "/monitor").text))) == sum(map(int, after)) + 1
+
+
 def test_monitor_in_hindi_and_marathi(world):
     assert "निगरानी" in get(world, "dcp", "/monitor?lang=hi").text
     marathi = get(world, "dcp", "/monitor?lang=mr").text

@@ -363,6 +363,13 @@ def _stats(ms: list[float]) -> dict:
     }
 
 
+def _stale_charts() -> None:
+    """Charts a little over a minute old, with no redraw under way (as the next view after a quiet minute)."""
+    charts = _charts()
+    charts.wait_for_refreshes()
+    charts.age_cache(charts.CACHE_SECONDS + 1)
+
+
 def _timed(fn: Callable[[], object], n: int, before: Callable[[], None] | None = None) -> dict:
     fn()  # warm: the first request loads the force, the templates and the connection pool
     times = []
@@ -444,6 +451,10 @@ def measure(url: str, force: Force, requests: int = 20) -> dict:
             out["inbox_page"] = _timed(lambda: get("/inbox", inbox_headers), requests)
             out["monitor_queries"] = _timed(lambda: oversight.monitor(db, force, dcp, force.units[zone]), requests)
             out["monitor_page"] = _timed(lambda: get("/monitor", monitor_headers), requests)
+            # charts older than a minute: shown as they are, drawn again in the background for the next view
+            out["monitor_page_charts_stale"] = _timed(
+                lambda: get("/monitor", monitor_headers), requests, before=_stale_charts
+            )
             out["monitor_page_charts_redrawn"] = _timed(
                 lambda: get("/monitor", monitor_headers), requests, before=charts.clear_cache
             )
@@ -462,8 +473,7 @@ def measure(url: str, force: Force, requests: int = 20) -> dict:
     figures["target_ms"] = 300
     figures["load_average_1m"] = round(os.getloadavg()[0], 2)  # other work on the machine inflates the figures
     figures["within_target"] = all(
-        figures["with_indexes"][k]["p95_ms"] <= 300
-        for k in ("inbox_page", "monitor_page", "monitor_page_charts_redrawn")
+        figures["with_indexes"][k]["p95_ms"] <= 300 for k in ("inbox_page", "monitor_page", "monitor_page_charts_stale")
     )
     forget_databases()
     return figures
@@ -513,3 +523,9 @@ def named_database(name: str, admin_url: str | None = None) -> str:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _charts():
+    from thana.web import charts  # matplotlib loads only when the pages are measured
+
+    return charts

@@ -403,6 +403,11 @@ def monitor(
     }
 
 
+def monitor_trend(db: Database, force: Force, who: Principal, unit: Unit) -> list[dict]:
+    """The monitor's daily trend, to draw its charts again in the background."""
+    return monitor(db, force, who, unit, trend=True)["trend"]
+
+
 def _trend(force: Force, by_day: dict, days: int, until: datetime) -> list[dict]:
     """Per local day of the `days` days up to `until`: cases received and their median first response."""
     last = until.astimezone(ZoneInfo(force.timezone)).date()

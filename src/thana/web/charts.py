@@ -8,6 +8,7 @@ CACHE_SECONDS per key (the unit and the language), since figures a minute old ar
 from __future__ import annotations
 
 import io
+import logging
 import re
 import threading
 import time
@@ -36,8 +37,11 @@ rcParams["axes.spines.top"] = False
 rcParams["axes.spines.right"] = False
 
 CACHE_SECONDS = 60.0
+STALE_SECONDS = 15 * 60.0  # older than a minute, a trend is still shown while it is redrawn, up to this
 INK, BRAND, ALERT, GRID = "#1b1f24", "#0b3d91", "#a4161a", "#c9d1db"
 _lock = threading.Lock()  # matplotlib is not thread-safe; pages render from a thread pool
+_refresh_lock = threading.Lock()
+log = logging.getLogger("thana.charts")
 _cache: dict[tuple, tuple[float, object]] = {}
 
 
@@ -63,6 +67,42 @@ def peek(key: tuple, seconds: float = CACHE_SECONDS) -> object | None:
 
 def clear_cache() -> None:
     _cache.clear()
+
+
+def age_cache(seconds: float) -> None:
+    """Make every kept value `seconds` older (for measuring what a page does with charts gone stale)."""
+    for key, (at, value) in list(_cache.items()):
+        _cache[key] = (at - seconds, value)
+
+
+_refreshing: set[tuple] = set()
+
+
+def wait_for_refreshes(timeout: float = 30.0) -> None:
+    """Return when no background redraw is running (or after timeout)."""
+    deadline = time.monotonic() + timeout
+    while _refreshing and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def refresh_later(key: tuple, make: Callable[[], object]) -> None:
+    """Compute a stale key's value again in the background (once at a time per key), for the next view."""
+    with _refresh_lock:
+        if key in _refreshing:
+            return
+        _refreshing.add(key)
+
+    def run() -> None:
+        try:
+            value = make()
+            _cache[key] = (time.monotonic(), value)
+        except Exception:  # a failed refresh leaves the stale value; the next view tries again
+            log.exception("refreshing %s failed", key[0])
+        finally:
+            with _refresh_lock:
+                _refreshing.discard(key)
+
+    threading.Thread(target=run, name=f"refresh-{key[0]}", daemon=True).start()
 
 
 def _figure(width: float = 5.2, height: float = 2.6, left: float = 0.7, bottom: float = 0.45) -> Figure:

@@ -192,10 +192,20 @@ def monitor_page(
     db = get_database()
     if format == "csv":
         return monitor_rows_csv(force, figures.monitor(db, force, who, chosen, trend=False))
-    # The trend (its data and its charts) is kept a minute per unit and scope; while kept, the query skips it.
+    # The trend (its data and its charts) is kept a minute per unit and scope; while kept, the query skips
+    # it. Up to STALE_SECONDS old it is still shown, and drawn again in the background for the next view.
     scope = "city" if who.city_wide else who.unit_id
     key = ("monitor", db.url, scope, chosen.id, lang)
+
+    def trend() -> dict:
+        series = figures.monitor_trend(db, force, who, chosen)
+        return {"trend": series, "svgs": charts.trend_svgs(series, chart_words(lang), f"m-{chosen.id}")}
+
     kept = charts.peek(key)
+    if kept is None:
+        kept = charts.peek(key, charts.STALE_SECONDS)
+        if kept is not None:
+            charts.refresh_later(key, trend)
     data = figures.monitor(db, force, who, chosen, trend=kept is None)
     if kept is None:
         svgs = charts.trend_svgs(data["trend"], chart_words(lang), f"m-{chosen.id}")

@@ -110,3 +110,23 @@ def output_dir() -> Path:
     path = Path(__file__).resolve().parents[1] / "test-output"
     path.mkdir(exist_ok=True)
     return path
+
+
+# -- the app on a real port, and the fake Graph API delivering to it (channel tests) ----------------------
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    """Thana's web app served on a loopback port for the module's tests: the fakes call its webhooks."""
+    from tests.channels import running_app
+
+    with running_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def _graph_server(app_url):
+    from tests.fakes.graph_api import FakeGraphApi
+
+    with FakeGraphApi(callback_url=app_url + "/webhooks/whatsapp") as fake:
+        yield fake

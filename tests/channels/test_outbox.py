@@ -30,7 +30,6 @@ from tests.channels import (
     only,
     queue,
     rows,
-    running_app,
 )
 from tests.fakes.graph_api import FakeGraphApi
 from tests.fakes.sms_gateway import FakeSmsGateway
@@ -39,12 +38,6 @@ from thana.channels.outbox import OutboxSender
 from thana.channels.senders import senders
 from thana.config import settings
 from thana.store.schema import outbox
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app() as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,6 @@ from tests.channels import (
     hex_signature,
     nothing_stored,
     only,
-    running_app,
     x_signature,
 )
 from tests.fakes.sms_gateway import FakeSmsGateway, signed_sms_inbound
@@ -35,12 +34,6 @@ from thana.pipeline import Pipeline
 from thana.store.schema import cases, inbound, outbox, unparsed
 
 SECRET = "sms-shared-secret-for-tests"
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app() as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,6 @@ from tests.channels import (
     only,
     recorded,
     rows,
-    running_app,
     x_signature,
 )
 from tests.fakes.graph_api import FakeGraphApi, load_pywa_case, signed_inbound
@@ -77,18 +76,6 @@ def inside(force, station_id: str) -> tuple[float, float]:
     """A point inside the station's jurisdiction (lat, lon)."""
     point = force.jurisdictions[station_id].representative_point()
     return point.y, point.x
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def _graph_server(app_url):
-    with FakeGraphApi(callback_url=app_url + "/webhooks/whatsapp") as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
 from tests.cases import caller, cheap_passwords, use_force
-from tests.channels import HTTP, configure, running_app
+from tests.channels import HTTP, configure
 from tests.fakes.graph_api import FakeGraphApi
 from tests.outreach import advisory_rows, all_rows, phone_of, recent, register, sign_in, society
 from thana.channels.outbox import OutboxSender
@@ -39,18 +39,6 @@ def force(monkeypatch):
 @pytest.fixture
 def client(force):
     return TestClient(create_app(), raise_server_exceptions=False, follow_redirects=False)
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def _graph_server(app_url):
-    with FakeGraphApi(callback_url=app_url + "/webhooks/whatsapp") as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -52,11 +52,15 @@ def cached(key: tuple, make: Callable[[], object], seconds: float = CACHE_SECOND
     if hit and now - hit[0] < seconds:
         return hit[1]
     value = make()
-    _cache[key] = (now, value)
+    _keep(key, value, now)
+    return value
+
+
+def _keep(key: tuple, value: object, at: float) -> None:
+    _cache[key] = (at, value)
     if len(_cache) > 512:  # forget the oldest; the set of units is small, so this rarely runs
         for old in sorted(_cache, key=lambda k: _cache[k][0])[:256]:
             _cache.pop(old, None)
-    return value
 
 
 def peek(key: tuple, seconds: float = CACHE_SECONDS) -> object | None:
@@ -94,8 +98,7 @@ def refresh_later(key: tuple, make: Callable[[], object]) -> None:
 
     def run() -> None:
         try:
-            value = make()
-            _cache[key] = (time.monotonic(), value)
+            _keep(key, make(), time.monotonic())
         except Exception:  # a failed refresh leaves the stale value; the next view tries again
             log.exception("refreshing %s failed", key[0])
         finally:

@@ -197,19 +197,17 @@ def monitor_page(
     scope = "city" if who.city_wide else who.unit_id
     key = ("monitor", db.url, scope, chosen.id, lang)
 
-    def trend() -> dict:
-        series = figures.monitor_trend(db, force, who, chosen)
+    def drawn(series: list[dict]) -> dict:
         return {"trend": series, "svgs": charts.trend_svgs(series, chart_words(lang), f"m-{chosen.id}")}
 
     kept = charts.peek(key)
     if kept is None:
         kept = charts.peek(key, charts.STALE_SECONDS)
         if kept is not None:
-            charts.refresh_later(key, trend)
+            charts.refresh_later(key, lambda: drawn(figures.monitor_trend(db, force, who, chosen)))
     data = figures.monitor(db, force, who, chosen, trend=kept is None)
     if kept is None:
-        svgs = charts.trend_svgs(data["trend"], chart_words(lang), f"m-{chosen.id}")
-        kept = charts.cached(key, lambda: {"trend": data["trend"], "svgs": svgs})
+        kept = charts.cached(key, lambda: drawn(data["trend"]))
     data["trend"] = kept["trend"]
     zone_of = {
         r["id"]: (force.ancestor_of_kind(r["id"], "zone").name if force.ancestor_of_kind(r["id"], "zone") else "")

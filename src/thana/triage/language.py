@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from thana.triage.text import DEVANAGARI_RE
-
-LATIN_RE = re.compile(r"[A-Za-z]")
+# Runs rather than single letters: counting letters by their runs makes a few strings, not one a letter.
+DEVANAGARI_RUN_RE = re.compile(r"[\u0900-\u097F]+")
+LATIN_RUN_RE = re.compile(r"[A-Za-z]+")
 TOKEN_RE = re.compile(r"[\u0900-\u097F]+|[A-Za-z']+")
 
 MR_DEVA = set(
@@ -47,8 +47,8 @@ SHARED_LATN = {"nahi", "hota", "roj", "na", "ho", "kal", "ghar"}
 
 def detect(text: str, words: list[str] | None = None) -> str:
     """The language of a text; `words` (as written) saves tokenising it again."""
-    deva = len(DEVANAGARI_RE.findall(text))
-    latin = len(LATIN_RE.findall(text))
+    deva = sum(map(len, DEVANAGARI_RUN_RE.findall(text)))
+    latin = sum(map(len, LATIN_RUN_RE.findall(text)))
     tokens = [t.casefold() for t in (words if words is not None else TOKEN_RE.findall(text))]
     if deva and deva >= 0.4 * (deva + latin):
         mr = sum(t in MR_DEVA for t in tokens) + (2 if "ळ" in text else 0)

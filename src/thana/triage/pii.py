@@ -89,12 +89,19 @@ ADDRESS_DEVA_RE = re.compile(
 DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
 
 
-HAS_DIGIT = re.compile(r"\d")
-ADDRESS_HINT = re.compile(
-    r"flat|room|house|h\.?\s?no|plot|shop|bldg|building|wing|chawl|chs|society|apartment|apt|tower"
-    r"|फ्ल|रूम|खोली|घर नं|बिल्डिंग|इमारत|चाळ|चाल|सोसायटी",
-    re.IGNORECASE,
-)
+HAS_DIGIT = re.compile(r"\d")  # any script's digits: ९ as well as 9
+# Words an address has, looked for as plain substrings of the lower-cased text (a case-insensitive
+# alternation scanned at every position cost more than the rest of the personal-data pass).
+ADDRESS_HINTS = (
+    "flat", "room", "house", "plot", "shop", "bldg", "building", "wing", "chawl", "chs", "society", "apartment",
+    "apt", "tower", "फ्ल", "रूम", "खोली", "घर नं", "बिल्डिंग", "इमारत", "चाळ", "चाल", "सोसायटी",
+)  # fmt: skip
+HOUSE_NUMBER_RE = re.compile(r"h\.?\s?no")
+
+
+def _may_hold_address(text: str) -> bool:
+    low = text.lower()
+    return any(hint in low for hint in ADDRESS_HINTS) or ("no" in low and HOUSE_NUMBER_RE.search(low) is not None)
 
 
 def find(text: str) -> list[Span]:
@@ -105,10 +112,9 @@ def find(text: str) -> list[Span]:
         for m in UPI_RE.finditer(text):
             if not _overlaps(spans, m.start(), m.end()):
                 spans.append(Span(m.start(), m.end(), "upi"))
-    ascii_digits = text.translate(DEVANAGARI_DIGITS)  # ९८२०… is a phone number too; same length, same spans
-    if HAS_DIGIT.search(ascii_digits):
-        _find_numbered(ascii_digits, spans)
-    if ADDRESS_HINT.search(text):
+    if HAS_DIGIT.search(text):  # ९८२०… is a phone number too: read as 9820…, same length, same spans
+        _find_numbered(text.translate(DEVANAGARI_DIGITS), spans)
+    if _may_hold_address(text):
         _find_addresses(text, spans)
     return sorted(spans, key=lambda s: s.start)
 

@@ -367,6 +367,66 @@ def test_photo_type_comes_from_its_bytes_not_its_name(client, db):
     assert report.sniff_image(EXE) is None and report.sniff_image(b"GIF89a") is None
 
 
+def _case_of_report(client, db, text: str, photo) -> dict:
+    assert submit(client, form_token(client), text=text, place="Charkop", photo=photo).status_code == 200
+    drain(db)
+    row = inbound_rows(db)[-1]
+    with db.engine.connect() as conn:
+        case = dict(conn.execute(select(cases).where(cases.c.id == row["case_id"])).mappings().one())
+    return case | {"inbound_id": row["id"]}
+
+
+def _photo_events(db, case_id: int) -> list[dict]:
+    from thana.store.schema import case_events
+
+    with db.engine.connect() as conn:
+        query = select(case_events.c.actor, case_events.c.detail).where(
+            case_events.c.case_id == case_id, case_events.c.kind == "media_viewed"
+        )
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def test_officers_see_the_reports_photo_and_every_view_is_recorded(client, db):
+    from thana.store.users import create_token
+
+    force = get_force(settings().force)
+    case = _case_of_report(client, db, THEFT, ("bike.png", PNG, "image/png"))
+    assert case["station_id"] == "charkop" and not case["sensitive"]
+    url = f"/api/v1/cases/{case['reference']}/media/{case['inbound_id']}"
+
+    def as_officer(unit: str, path: str):
+        token = create_token(db, force, name=f"desk {unit} {uuid.uuid4().hex[:6]}", role="desk_officer", unit_id=unit)
+        return client.get(path, headers={"Authorization": f"Bearer {token}"})
+
+    page = as_officer("charkop", f"/cases/{case['reference']}")
+    assert page.status_code == 200 and f'href="{url}/0"' in page.text  # the case page links to it
+    shown = as_officer("charkop", url + "/0")
+    assert shown.status_code == 200 and shown.content == PNG
+    assert shown.headers["content-type"] == "image/png" and "no-store" in shown.headers["cache-control"]
+    assert shown.headers["x-content-type-options"] == "nosniff"
+    assert [e["detail"]["index"] for e in _photo_events(db, case["id"])] == [0]
+    assert as_officer("charkop", url + "/1").status_code == 404  # no second file
+    assert as_officer("colaba", url + "/0").status_code == 404  # another station's case does not exist for it
+    assert client.get(url + "/0").status_code == 401
+    page = client.get(f"/api/v1/cases/{case['reference']}", headers={"Authorization": "Bearer x"})
+    assert page.status_code == 401
+    assert len(_photo_events(db, case["id"])) == 1  # refusals record nothing
+
+
+def test_a_photo_on_a_womens_safety_case_is_for_the_assigned_and_the_desk_only(client, db):
+    from thana.store.users import create_token
+
+    force = get_force(settings().force)
+    text = "a man is following me every evening from the station and touching me, please help"
+    case = _case_of_report(client, db, text, ("scene.png", PNG, "image/png"))
+    assert case["sensitive"], case["category"]
+    token = create_token(db, force, name="desk charkop", role="desk_officer", unit_id="charkop")
+    url = f"/api/v1/cases/{case['reference']}/media/{case['inbound_id']}/0"
+    refused = client.get(url, headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 403 and "assigned" in refused.json()["error"]
+    assert _photo_events(db, case["id"]) == []
+
+
 def test_a_body_far_over_the_limit_is_refused_before_it_is_read(client, db, monkeypatch):
     monkeypatch.setenv("THANA_MEDIA_MAX_BYTES", "1000")
     from thana.config import reload_settings

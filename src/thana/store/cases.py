@@ -167,6 +167,33 @@ def _load(conn: Connection, db: Database, force: Force, who: Principal, referenc
     return dict(row)
 
 
+def media_file(
+    db: Database, force: Force, who: Principal, reference: str, inbound_id: int, index: int, *, now=None
+) -> dict:
+    """A file a citizen sent with a message of the case (the web form's photo), for an officer who may
+    see the case; on a sensitive case only for those who may see who wrote. Every view is recorded."""
+    with db.engine.begin() as conn:
+        case = _load(conn, db, force, who, reference)
+        media = conn.execute(
+            select(inbound.c.media).where(inbound.c.id == inbound_id, inbound.c.case_id == case["id"])
+        ).scalar()
+        item = (media or [])[index] if 0 <= index < len(media or []) else None
+        if not item or not item.get("path"):
+            raise NotFound("no such file kept with this case (a channel's media stays with the channel)")
+        if case["sensitive"] and not may_see_identity(who, case):
+            raise PermissionError("on this case only the officers assigned (and the women's desk) may see its photos")
+        conn.execute(
+            case_events.insert().values(
+                case_id=case["id"],
+                at=now or utcnow(),
+                actor=who.actor,
+                kind="media_viewed",
+                detail={"inbound_id": inbound_id, "index": index, "by": who.name},
+            )
+        )
+    return {"path": item["path"], "mime_type": item.get("mime_type") or "application/octet-stream"}
+
+
 def get_case(
     db: Database, force: Force, who: Principal, reference: str, *, reveal: bool = False, now: datetime | None = None
 ) -> dict:
@@ -228,6 +255,8 @@ def get_case(
             "from": (m["sender_name"] or m["sender"]) if shown else "citizen",
             "text": m["text"] if shown else pii.mask(m["text"] or ""),
             "media": len(m["media"] or []),
+            "inbound_id": m["id"],
+            "photos": [i for i, item in enumerate(m["media"] or []) if (item or {}).get("path")],  # kept by us
             "lat": m["lat"],
             "lon": m["lon"],
         }

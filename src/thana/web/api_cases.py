@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi.responses import FileResponse
 from sqlalchemy import select
 
 from thana.cases.access import Principal
 from thana.cases.canned import canned_for_case
 from thana.cases.lifecycle import ACTIONS, IllegalTransition
+from thana.config import settings
 from thana.force.model import Force
-from thana.store.cases import BadRequest, Filters, NotFound, act, get_case, list_cases
+from thana.store.cases import BadRequest, Filters, NotFound, act, get_case, list_cases, media_file
 from thana.store.db import get_database
 from thana.store.schema import notifications
 from thana.web.auth import require_csrf, require_principal
 from thana.web.deps import current_force
+from thana.web.report import MEDIA_DIR
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 Who = Annotated[Principal, Depends(require_principal)]
@@ -64,6 +67,24 @@ def case_detail(
     reveal: Annotated[bool, Query(description="show who wrote (assigned officers; recorded)")] = False,
 ) -> dict:
     return _errors(get_case, get_database(), force, who, reference, reveal=reveal)
+
+
+@router.get(
+    "/cases/{reference}/media/{inbound_id}/{index}",
+    summary="A photo the citizen sent with a message of the case (recorded; sensitive cases: assigned only)",
+    response_class=FileResponse,
+)
+def case_media(reference: str, inbound_id: int, index: int, who: Who, force: TheForce) -> FileResponse:
+    found = _errors(media_file, get_database(), force, who, reference, inbound_id, index)
+    folder = (settings().data_dir / MEDIA_DIR).resolve()
+    path = (settings().data_dir / found["path"]).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        raise HTTPException(404, "the file is no longer kept")
+    return FileResponse(
+        path,
+        media_type=found["mime_type"],
+        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.get("/cases/{reference}/canned", summary="Canned replies for this case's category and language")

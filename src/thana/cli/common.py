@@ -35,4 +35,11 @@ def load_force(name_or_dir: str | None) -> Force:
 
 
 def print_json(data) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """JSON on stdout; times and dates as ISO 8601."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_iso) + "\n")
+
+
+def _iso(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -34,7 +34,7 @@ def society_list(
     force = load_force(settings().force)
     rows = list_societies(_db(), force, _officer(as_user), status)
     if json_out:
-        print_json([{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows])
+        print_json(rows)
         return
     table = Table("id", "society", "station", "secretary", "status", "registered")
     for r in rows:
@@ -102,7 +102,7 @@ def society_advisory(
     except NotFound as exc:
         fail(str(exc))
     if json_out:
-        print_json([{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows])
+        print_json(rows)
         return
     table = Table("society", "status", "attempts", "delivered", "read", "error")
     for r in rows:

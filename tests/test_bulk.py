@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
-from thana.store.bulk import insert_many, update_many
+from thana.store.bulk import insert_many, new_ids, update_many
 from thana.store.db import Database
 from thana.store.schema import outbox
 
@@ -99,3 +99,21 @@ def test_insert_many_on_a_connection_without_a_transaction_commits_with_it(db):
         insert_many(conn, outbox, [_message("a")])
         conn.commit()
     assert [r["idempotency_key"] for r in _rows(db)] == ["a"]
+
+
+def test_new_ids_are_free_ascending_and_the_tables_own_inserts_never_reuse_them(db):
+    with db.engine.begin() as conn:
+        insert_many(conn, outbox, [_message("first")])
+        ids = new_ids(conn, outbox, 3)
+        assert ids == sorted(ids) and len(set(ids)) == 3
+        assert min(ids) > _rows_in(conn)[0]
+        insert_many(conn, outbox, [_message(f"given-{k}") | {"id": i} for k, i in enumerate(ids)])
+        conn.execute(outbox.insert().values(_message("after")))  # the table's own id, after those taken
+        assert new_ids(conn, outbox, 0) == []
+    rows = _rows(db)
+    assert [r["idempotency_key"] for r in rows] == ["first", "given-0", "given-1", "given-2", "after"]
+    assert [r["id"] for r in rows[1:4]] == ids and rows[4]["id"] > ids[-1]
+
+
+def _rows_in(conn) -> list[int]:
+    return list(conn.execute(select(outbox.c.id).order_by(outbox.c.id)).scalars())

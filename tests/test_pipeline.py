@@ -694,3 +694,24 @@ def test_an_event_that_moves_stays_one_incident(db):
     run(db, [_fire("move2", 19.0772, 72.8700, minutes=10), _fire("move3", 19.0808, 72.8700, minutes=11)])
     first = case_for(db, "move0")["id"]
     assert [case_for(db, f"move{k}")["incident_id"] for k in range(4)] == [first] * 4
+
+
+def test_a_report_where_a_moving_event_began_leaves_it_one_newest_report(db):
+    """The event moved 1.8 km north, beyond the lookup around its start: a new report at the start joins it
+    through its first report, becomes its newest, and the old newest (never among the candidates) is not."""
+    for k in range(5):
+        run(db, [_fire(f"walk{k}", 19.0700 + 0.0040 * k, 72.8700, minutes=5 * k)])
+    run(db, [_fire("back", 19.0701, 72.8701, minutes=30)])
+    first = case_for(db, "walk0")["id"]
+    names = [f"walk{k}" for k in range(5)] + ["back"]
+    assert {case_for(db, n)["incident_id"] for n in names} == {first}
+    assert [n for n in names if case_for(db, n)["incident_latest"]] == ["back"]
+
+
+def test_reports_of_one_event_in_one_batch_are_written_once_as_they_stay(db):
+    """Three reports of a new fire in one batch: one incident named after the first, the last its newest."""
+    run(db, [_fire("b1", 19.1500, 72.8500), _fire("b2", 19.1501, 72.8501, 1), _fire("b3", 19.1502, 72.8500, 2)])
+    rows = [case_for(db, e) for e in ("b1", "b2", "b3")]
+    assert [r["incident_id"] for r in rows] == [rows[0]["id"]] * 3
+    assert [r["incident_latest"] for r in rows] == [None, None, True]
+    assert rows[0]["id"] < rows[1]["id"] < rows[2]["id"]  # ids in the order the messages came

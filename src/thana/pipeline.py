@@ -29,7 +29,7 @@ from thana.cases.routing import Ownership, Route, ownership, route
 from thana.config import settings
 from thana.force.locate import locator_for
 from thana.force.model import Force
-from thana.store.bulk import insert_many, update_many
+from thana.store.bulk import insert_many, new_ids, update_many
 from thana.store.db import Database
 from thana.store.references import ReferenceAllocator
 from thana.store.schema import (
@@ -193,11 +193,16 @@ class Pipeline:
         self._find_open_cases(conn, plans)
         new = [p for p in plans if p.outcome == "new_case"]
         self._recognise_societies(conn, new)
-        case_ids = self._insert_cases(conn, new, now) if new else []
-        for p in plans:
-            if p.case_index is not None:
-                p.case_id = case_ids[p.case_index]
-        self._group_incidents(conn, new)
+        if new:
+            # Ids first: the batch's cases are grouped into incidents (which name a case by its id) before
+            # they are written, so each is inserted once as it stays, never inserted and then updated.
+            case_ids = new_ids(conn, cases, len(new))
+            for p in plans:
+                if p.case_index is not None:
+                    p.case_id = case_ids[p.case_index]
+            rows = self._case_rows(conn, new, now)
+            self._group_incidents(conn, new, rows)
+            insert_many(conn, cases, rows)
         self._insert_events(conn, plans, now)
         self._queue_acknowledgements(conn, new, now)
         self._reprioritise(conn, plans, now)
@@ -362,7 +367,8 @@ class Pipeline:
         """Whether the case stays open for follow-ups (not redirected, not closed at once)."""
         return p.owner is not None and p.owner.status not in CLOSED_STATUSES
 
-    def _insert_cases(self, conn: Connection, new: list[Plan], now: datetime) -> list[int]:
+    def _case_rows(self, conn: Connection, new: list[Plan], now: datetime) -> list[dict]:
+        """The new cases' rows, ids and references taken, ready to insert."""
         local = ZoneInfo(self.force.timezone)
         references = self.references.take(conn, [p.row["received_at"].astimezone(local).year for p in new])
         rows = []
@@ -372,6 +378,7 @@ class Pipeline:
             received = row["received_at"]
             rows.append(
                 {
+                    "id": p.case_id,
                     "reference": reference,
                     "force_id": self.force.id,
                     "force_version": self.force.version,
@@ -407,24 +414,18 @@ class Pipeline:
                     "action_due_at": received + timedelta(minutes=level.first_action_minutes) if level else None,
                     "closed_at": now if o.status == "closed" else None,
                     "escalation_level": 0,
+                    "incident_id": None,  # set by _group_incidents when it joins one
+                    "incident_latest": None,
                     # the sweeper's first look: when the acknowledgement falls due
                     "escalate_at": received + timedelta(minutes=level.acknowledge_minutes) if level else None,
                 }
             )
-        # Written in bulk (COPY on PostgreSQL), then the ids read back by reference (ours, unique): INSERT …
-        # RETURNING over 200 rows took 120 ms on PostgreSQL, and SQLite runs it row by row to keep the order.
-        insert_many(conn, cases, rows)
-        found = conn.execute(
-            select(cases.c.id, cases.c.reference).where(cases.c.reference.in_([r["reference"] for r in rows]))
-        )
-        id_of = {reference: case_id for case_id, reference in found}
-        ids = [id_of[r["reference"]] for r in rows]
-        for p, r in zip(new, rows, strict=True):
-            p.extra["reference"] = r["reference"]
-        return ids
+            p.extra["reference"] = reference
+        return rows
 
-    def _group_incidents(self, conn: Connection, new: list[Plan]) -> None:
-        """New cases about an event already reported (same category, 500 m, 2 hours, similar words) join it.
+    def _group_incidents(self, conn: Connection, new: list[Plan], rows: list[dict]) -> None:
+        """New cases about an event already reported (same category, 500 m, 2 hours, similar words) join it:
+        their rows, not yet written, get its id; the earlier reports that change are updated.
 
         A new report is compared with the reports not in an incident and with the first and the newest
         report of each incident (ix_cases_incident_reach): an event goes on as long as it is reported, and
@@ -445,22 +446,26 @@ class Pipeline:
         ]
         if not fresh:
             return
-        rows = self._incident_candidates(conn, fresh)
-        recent: dict[str, list[incidents.Report]] = {}
-        for row in rows:
-            recent.setdefault(row.category, []).append(incidents.Report(*row[:7]))
-        joined: dict[int, int] = {}
+        found = self._incident_candidates(conn, fresh)
+        nearby = incidents.Nearby(incidents.Report(*row[:7]) for row in found)
+        joined: dict[int, int] = {}  # case id -> its incident, for every case this batch puts in one
         for report in fresh:
-            other = incidents.match(report, recent.get(report.category, []))
+            other = incidents.match(report, nearby.around(report))
             if other is not None:
                 incident = other.incident_id or joined.get(other.case_id) or other.case_id
                 joined[report.case_id] = incident
                 if other.incident_id is None and other.case_id not in joined:
                     joined[other.case_id] = incident  # an ungrouped report becomes its incident's first
-            recent.setdefault(report.category, []).append(replace(report, incident_id=joined.get(report.case_id)))
-        if joined:
-            update_many(conn, cases, [{"id": case_id, "incident_id": incident} for case_id, incident in joined.items()])
-            self._mark_newest(conn, rows, fresh, joined)
+            nearby.add(replace(report, incident_id=joined.get(report.case_id)))
+        if not joined:
+            return
+        newest = _newest(found, fresh, joined)
+        by_id = {row["id"]: row for row in rows}
+        for case_id, incident in joined.items():
+            if case_id in by_id:
+                by_id[case_id]["incident_id"] = incident
+                by_id[case_id]["incident_latest"] = True if case_id in newest else None
+        self._update_earlier_reports(conn, found, joined, newest)
 
     def _incident_candidates(self, conn: Connection, fresh: list[incidents.Report]) -> list:
         since = min(r.at for r in fresh) - incidents.WINDOW
@@ -478,11 +483,7 @@ class Pipeline:
                     cases.c.incident_latest,
                 )
                 .where(
-                    box,
-                    INCIDENT_REACH,
-                    cases.c.received_at >= since,
-                    cases.c.category.in_({r.category for r in fresh}),
-                    cases.c.id.not_in([r.case_id for r in fresh]),
+                    box, INCIDENT_REACH, cases.c.received_at >= since, cases.c.category.in_({r.category for r in fresh})
                 )
                 .order_by(cases.c.received_at.desc())
                 .limit(INCIDENT_CANDIDATES)
@@ -491,25 +492,32 @@ class Pipeline:
         return sorted(found.values(), key=lambda row: row.received_at, reverse=True)[:INCIDENT_CANDIDATES]
 
     @staticmethod
-    def _mark_newest(conn: Connection, rows: list, fresh: list[incidents.Report], joined: dict[int, int]) -> None:
-        """Each incident this batch added to keeps one newest report, the one later reports also meet."""
-        newest: dict[int, tuple[datetime, int]] = {}
-        incidents_added_to = set(joined.values())
-        for row in rows:
-            if row.incident_latest and row.incident_id in incidents_added_to:
-                newest[row.incident_id] = max(
-                    newest.get(row.incident_id, (row.received_at, row.id)), (row.received_at, row.id)
+    def _update_earlier_reports(conn: Connection, found: list, joined: dict[int, int], newest: set[int]) -> None:
+        """Earlier reports that became the first of an incident, or stopped being the newest of theirs.
+
+        An incident keeps one newest report, the one later reports also meet. Its old newest is among the
+        candidates unless the event moved away from it: then it is looked up by the incident's id."""
+        added_to = set(joined.values())
+        changes = {}
+        for row in found:
+            incident = joined.get(row.id, row.incident_id)
+            latest = True if row.id in newest else None
+            if incident in added_to and (incident != row.incident_id or latest != row.incident_latest):
+                changes[row.id] = {"id": row.id, "incident_id": incident, "incident_latest": latest}
+        update_many(conn, cases, list(changes.values()))
+        existed = {row.incident_id for row in found if row.incident_id is not None}
+        seen_newest = {row.incident_id for row in found if row.incident_latest}
+        unseen = (existed & added_to) - seen_newest
+        if unseen:
+            conn.execute(
+                update(cases)
+                .where(
+                    cases.c.incident_id.in_(unseen),
+                    cases.c.incident_latest.is_(True),
+                    cases.c.id.not_in(newest),
                 )
-        for report in fresh:
-            incident = joined.get(report.case_id)
-            if incident is not None:
-                newest[incident] = max(newest.get(incident, (report.at, report.case_id)), (report.at, report.case_id))
-        conn.execute(
-            update(cases)
-            .where(cases.c.incident_id.in_(set(newest)), cases.c.incident_latest.is_(True))
-            .values(incident_latest=None)
-        )
-        update_many(conn, cases, [{"id": case_id, "incident_latest": True} for _, case_id in newest.values()])
+                .values(incident_latest=None)
+            )
 
     def _insert_events(self, conn: Connection, plans: list[Plan], now: datetime) -> None:
         actor = f"worker:{self.worker_id}"
@@ -649,6 +657,18 @@ class Pipeline:
             total += n
             batches += 1
         return total
+
+
+def _newest(found: list, fresh: list[incidents.Report], joined: dict[int, int]) -> set[int]:
+    """The newest report of each incident this batch added to (latest received; the larger id on a tie)."""
+    added_to = set(joined.values())
+    newest: dict[int, tuple[datetime, int]] = {}
+    reports = [(row.id, joined.get(row.id, row.incident_id), row.received_at) for row in found]
+    reports += [(r.case_id, joined.get(r.case_id), r.at) for r in fresh]
+    for case_id, incident, at in reports:
+        if incident in added_to:
+            newest[incident] = max(newest.get(incident, (at, case_id)), (at, case_id))
+    return {case_id for _, case_id in newest.values()}
 
 
 CELL = 0.01  # degrees, ~1 km: the batch's reports are looked for in the cells around them

@@ -7,6 +7,7 @@ Pure: given the new case and recent cases nearby, which one it joins.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -50,6 +51,31 @@ def content_words(text: str) -> frozenset[str]:
 def similarity(a: str, b: str) -> float:
     wa, wb = content_words(a), content_words(b)
     return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
+class Nearby:
+    """Recent reports by category and by band of latitude as wide as the radius: a new report is compared
+    only with those of its category in its own band and the two beside it, not with the whole city's."""
+
+    BAND = RADIUS_KM / KM_PER_DEGREE * 1.01  # degrees; a little wider, so rounding never hides a neighbour
+
+    def __init__(self, reports: Iterable[Report] = ()):
+        self._bands: dict[tuple[str, int], list[tuple[int, Report]]] = {}
+        self._count = 0
+        for report in reports:
+            self.add(report)
+
+    def add(self, report: Report) -> None:
+        key = (report.category, math.floor(report.lat / self.BAND))
+        self._bands.setdefault(key, []).append((self._count, report))
+        self._count += 1
+
+    def around(self, report: Report) -> list[Report]:
+        """The reports that may be within reach of `report`, in the order they were added."""
+        band = math.floor(report.lat / self.BAND)
+        found = [entry for b in (band - 1, band, band + 1) for entry in self._bands.get((report.category, b), ())]
+        found.sort(key=lambda entry: entry[0])
+        return [r for _, r in found]
 
 
 def match(report: Report, recent: list[Report]) -> Report | None:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import psycopg
 from psycopg.types.json import Jsonb
-from sqlalchemy import JSON, String, Table, bindparam, text, update
+from sqlalchemy import JSON, String, Table, bindparam, func, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -69,6 +69,24 @@ def update_many(conn: Connection, table: Table, rows: list[dict], key: str = "id
         f'FROM unnest({arrays}) AS v({aliases}) WHERE t."{key}" = v."{key}"'
     )
     conn.execute(statement, {n: [_aware(row[n]) for row in rows] for n in names})
+
+
+def new_ids(conn: Connection, table: Table, n: int) -> list[int]:
+    """n fresh primary keys, ascending, for rows about to be inserted: rows of one batch can then refer
+    to each other, and nothing has to be read back after the insert.
+
+    PostgreSQL takes them from the column's sequence. On SQLite the caller holds the write lock (every
+    write transaction begins IMMEDIATE), so the numbers after the largest are free until it commits."""
+    if n <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        taken = conn.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+            {"table": table.name, "n": n},
+        ).scalars()
+        return sorted(taken)
+    top = conn.execute(select(func.max(table.c.id))).scalar() or 0
+    return list(range(top + 1, top + n + 1))
 
 
 def _copies(conn: Connection) -> bool:

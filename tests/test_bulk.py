@@ -13,6 +13,7 @@ from thana.store.db import Database
 from thana.store.schema import outbox
 
 BEFORE = datetime.now(UTC)
+TEMPLATE = {"name": "ack", "params": ["MUM-26-000001", None, 'a\tb\\c\nनमस्कार "quoted"'], "n": 1.5}
 
 
 def _message(key: str, template: dict | None = None) -> dict:
@@ -33,10 +34,10 @@ def _rows(db: Database) -> list[dict]:
 
 def test_insert_many_fills_python_defaults_and_keeps_text_and_json_exactly(db):
     with db.engine.begin() as conn:
-        insert_many(conn, outbox, [_message("a", {"name": "ack", "params": ["MUM-26-000001", None]}), _message("b")])
+        insert_many(conn, outbox, [_message("a", TEMPLATE), _message("b")])
     first, second = _rows(db)
     assert first["body"] == _message("a")["body"]  # tabs, newlines, backslashes and Devanagari survive COPY
-    assert first["template"] == {"name": "ack", "params": ["MUM-26-000001", None]}
+    assert first["template"] == TEMPLATE  # in JSON too
     assert second["template"] is None
     for row in (first, second):
         assert (row["status"], row["attempts"], row["public"]) == ("pending", 0, False)

@@ -29,7 +29,7 @@ from thana.cases.routing import Ownership, Route, ownership, route
 from thana.config import settings
 from thana.force.locate import locator_for
 from thana.force.model import Force
-from thana.store.bulk import insert_many, new_ids, update_many
+from thana.store.bulk import insert_many, new_ids, one_of, update_many
 from thana.store.db import Database
 from thana.store.references import ReferenceAllocator
 from thana.store.schema import (
@@ -129,7 +129,10 @@ class Pipeline:
         return len(rows)
 
     def _claim(self, conn: Connection) -> list[dict]:
-        stmt = select(inbound).where(inbound.c.status == "pending").order_by(inbound.c.id).limit(self.batch_size)
+        # Not the raw payload: it is kept for people to read, the pipeline never needs it, and an X or
+        # WhatsApp payload is kilobytes.
+        columns = [c for c in inbound.c if c.name != "raw"]
+        stmt = select(*columns).where(inbound.c.status == "pending").order_by(inbound.c.id).limit(self.batch_size)
         if self.db.is_postgres:
             stmt = stmt.with_for_update(skip_locked=True)
         return [dict(r) for r in conn.execute(stmt).mappings()]
@@ -231,7 +234,7 @@ class Pipeline:
         open_cases = {}
         if keys:
             found = conn.execute(
-                select(cases.c.id, cases.c.open_key, cases.c.priority).where(cases.c.open_key.in_(keys))
+                select(cases.c.id, cases.c.open_key, cases.c.priority).where(one_of(conn, cases.c.open_key, keys))
             ).all()
             open_cases = {k: (i, prio) for i, k, prio in found}
             for key, row in self._recently_closed(conn, [k for k in keys if k not in open_cases]).items():
@@ -272,7 +275,7 @@ class Pipeline:
         rows = conn.execute(
             select(cases)
             .where(
-                cases.c.thread_key.in_(keys),
+                one_of(conn, cases.c.thread_key, keys),
                 cases.c.status.in_(("resolved", "closed")),
                 func.coalesce(cases.c.closed_at, cases.c.resolved_at) >= since,
             )
@@ -318,7 +321,7 @@ class Pipeline:
             return
         found = conn.execute(
             select(societies.c.id, societies.c.name, societies.c.station_id, societies.c.secretary_phone)
-            .where(societies.c.secretary_phone.in_(list(by_phone)), societies.c.status == "verified")
+            .where(one_of(conn, societies.c.secretary_phone, by_phone), societies.c.status == "verified")
             .order_by(societies.c.id)
         ).all()
         raised: set[str] = set()
@@ -341,9 +344,11 @@ class Pipeline:
         wanted = {p.row["reply_to"] for p in plans if p.row["reply_to"]}
         if not wanted:
             return {}
-        ours = select(outbox.c.provider_id.label("ref"), outbox.c.case_id).where(outbox.c.provider_id.in_(wanted))
+        ours = select(outbox.c.provider_id.label("ref"), outbox.c.case_id).where(
+            one_of(conn, outbox.c.provider_id, wanted)
+        )
         theirs = select(inbound.c.external_id.label("ref"), inbound.c.case_id).where(
-            inbound.c.external_id.in_(wanted), inbound.c.case_id.is_not(None)
+            one_of(conn, inbound.c.external_id, wanted), inbound.c.case_id.is_not(None)
         )
         found = {}
         for ref, case_id in conn.execute(ours.union_all(theirs)).all():
@@ -353,7 +358,7 @@ class Pipeline:
             return {}
         rows = conn.execute(
             select(cases.c.id, cases.c.open_key, cases.c.priority, cases.c.citizen).where(
-                cases.c.id.in_(set(found.values()))
+                one_of(conn, cases.c.id, set(found.values()))
             )
         ).all()
         by_id = {i: (i, key, prio, citizen) for i, key, prio, citizen in rows}

@@ -9,13 +9,15 @@ JSON null, as SQLAlchemy stores it).
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import psycopg
-from psycopg.types.json import Jsonb
-from sqlalchemy import JSON, String, Table, bindparam, func, select, text, update
+from sqlalchemy import JSON, DateTime, String, Table, any_, bindparam, func, literal, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.elements import ColumnElement
 
 
 def insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
@@ -30,7 +32,9 @@ def insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
     given = list(rows[0])
     defaults = _python_defaults(table, given)
     names = given + list(defaults)
-    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    # In COPY's text format the server reads JSON from its text, as SQLAlchemy's json.dumps writes it.
+    json_at = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
+    time_at = [i for i, name in enumerate(names) if _is_time(table.c[name])]
     quoted = ", ".join(f'"{name}"' for name in names)
     statement = f'COPY "{table.name}" ({quoted}) FROM STDIN'
     cursor = conn.connection.driver_connection.cursor()
@@ -38,9 +42,11 @@ def insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
         with cursor, cursor.copy(statement) as copy:
             for row in rows:
                 values = [row[name] for name in given] + [make() for make in defaults.values()]
-                copy.write_row(
-                    [Jsonb(v) if n in json_columns else _aware(v) for n, v in zip(names, values, strict=True)]
-                )
+                for i in json_at:
+                    values[i] = json.dumps(values[i])
+                for i in time_at:
+                    _aware(values[i])
+                copy.write_row(values)
     except psycopg.Error as error:  # as SQLAlchemy would raise it (IntegrityError on a conflict, …)
         raise DBAPIError.instance(statement, None, error, psycopg.Error, dialect=conn.dialect) from error
 
@@ -69,6 +75,15 @@ def update_many(conn: Connection, table: Table, rows: list[dict], key: str = "id
         f'FROM unnest({arrays}) AS v({aliases}) WHERE t."{key}" = v."{key}"'
     )
     conn.execute(statement, {n: [_aware(row[n]) for row in rows] for n in names})
+
+
+def one_of(conn: Connection, column, values) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `column = ANY(array)`, one parameter whatever the number of values,
+    so the statement's text stays the same and the driver does not parse a new one for every batch."""
+    values = list(values)
+    if conn.dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(column.type)))
+    return column.in_(values)
 
 
 def new_ids(conn: Connection, table: Table, n: int) -> list[int]:
@@ -112,6 +127,11 @@ def _python_defaults(table: Table, given: list[str]) -> dict:
         elif default.is_callable:
             out[column.name] = lambda make=default.arg: make(None)
     return out
+
+
+def _is_time(column) -> bool:
+    kind = column.type
+    return isinstance(getattr(kind, "impl_instance", kind), DateTime)
 
 
 def _aware(value):

@@ -99,27 +99,24 @@ class LinearModel:
         urgent = self.urgent_weights if self.urgent_weights is not None else np.zeros(BUCKETS, np.float32)
         both = np.column_stack([self.weights, urgent]).astype(np.float32)
         self._both = np.vstack([both, np.zeros((1, both.shape[1]), dtype=np.float32)])  # row BUCKETS: zeros
-        self._word_rows: dict[str, int] = {}
+        self._words: dict[str, tuple[int, int]] = {}  # word -> (its row in _word_matrix, its feature count)
         self._word_matrix = np.zeros((4096, self._both.shape[1]), dtype=np.float32)
 
-    def _word_row(self, token: str) -> int:
-        """The row of a word's summed weights (unigram and character n-grams) in a small dense cache.
-
-        Row 0 stays all zeros: every message's segment ends with it, so no segment is empty.
+    def _word(self, token: str) -> tuple[int, int]:
+        """A word's row of summed weights (unigram and character n-grams) in a small dense cache, and how
+        many features it has. Row 0 stays all zeros: every message's segment ends with it, so none is empty.
         """
-        row = self._word_rows.get(token)
-        if row is None:
-            if len(self._word_rows) + 1 >= len(self._word_matrix):
-                if len(self._word_rows) >= 262_144:  # a bounded cache: start again
-                    self._word_rows.clear()
+        entry = self._words.get(token)
+        if entry is None:
+            if len(self._words) + 1 >= len(self._word_matrix):
+                if len(self._words) >= 262_144:  # a bounded cache: start again
+                    self._words.clear()
                 else:
                     self._word_matrix = np.vstack([self._word_matrix, np.zeros_like(self._word_matrix)])
-            row = self._word_rows[token] = len(self._word_rows) + 1
-            self._word_matrix[row] = self._both[word_buckets(token)].sum(axis=0)
-        return row
-
-    def _word_size(self, token: str) -> int:
-        return len(word_buckets(token))
+            features = word_buckets(token)
+            entry = self._words[token] = (len(self._words) + 1, len(features))
+            self._word_matrix[entry[0]] = self._both[features].sum(axis=0)
+        return entry
 
     def predict_many(self, batch: list[Features]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, list[int]]:
         """For a batch: class probabilities (n, classes), P1 probabilities (n,) or None, every word's
@@ -128,12 +125,15 @@ class LinearModel:
         word_rows: list[int] = []
         rest_rows: list[int] = []
         word_starts, rest_starts, sizes = [], [], []
+        known = self._words
         for feats in batch:
-            sizes.append(
-                sum(self._word_size(t) for t in feats.tokens) + len(feats.cue_buckets) + len(feats.message_buckets)
-            )
+            size = len(feats.cue_buckets) + len(feats.message_buckets)
             word_starts.append(len(word_rows))
-            word_rows.extend(self._word_row(t) for t in feats.tokens)
+            for token in feats.tokens:
+                row, count = known.get(token) or self._word(token)
+                word_rows.append(row)
+                size += count
+            sizes.append(size)
             word_rows.append(0)
             rest_starts.append(len(rest_rows))
             rest_rows.extend(feats.cue_buckets + feats.message_buckets)
@@ -170,14 +170,17 @@ class Classifier:
         """Triage a batch of messages (the fast path: numpy works per batch)."""
         batch = [extract(t) for t in texts]
         probs, urgency, words, starts = self.model.predict_many(batch)
+        # Plain floats from here on: numpy's per-element access costs more than the arithmetic.
+        rows = probs.tolist()
+        urgencies = [None] * len(texts) if urgency is None else urgency.tolist()
         out = []
         for i, (text, feats) in enumerate(zip(texts, batch, strict=True)):
-            urgent = None if urgency is None else float(urgency[i])
-            category, prio, reasons = self._decide(feats, probs[i], urgent)
+            urgent = urgencies[i]
+            category, prio, reasons = self._decide(feats, rows[i], urgent)
             k = self.index[category]
             word_weights = words[starts[i] : starts[i] + len(feats.tokens), k].tolist()
             agency = force.agency_for(category, text) if force is not None else None
-            confidence = float(probs[i, k])
+            confidence = rows[i][k]
             if category == "emergency" and urgent is not None:
                 confidence = max(confidence, urgent)  # decided by the urgency head, not the category scores
             out.append(
@@ -195,8 +198,8 @@ class Classifier:
             )
         return out
 
-    def _decide(self, feats: Features, probs: np.ndarray, urgency: float | None) -> tuple[str, str | None, list[str]]:
-        category = self.model.classes[int(np.argmax(probs))]
+    def _decide(self, feats: Features, probs: list[float], urgency: float | None) -> tuple[str, str | None, list[str]]:
+        category = self.model.classes[max(range(len(probs)), key=probs.__getitem__)]  # the first of equals
         reasons: list[str] = []
         cue_labels = {label for label, _ in feats.cues}
         category = self._safety_bias(category, probs, feats, reasons)
@@ -209,12 +212,12 @@ class Classifier:
         reasons.append(why)
         return category, prio, reasons
 
-    def _safety_bias(self, category: str, probs: np.ndarray, feats: Features, reasons: list[str]) -> str:
+    def _safety_bias(self, category: str, probs: list[float], feats: Features, reasons: list[str]) -> str:
         """A woman, a child or a life in danger is never read as harmless (TAXONOMY.md), nor as a railway
         matter: on a train they stay women's, children's or emergency cases."""
         if category not in HARMLESS and category != "railway":
             return category
-        safety = {c: float(probs[self.index[c]]) for c in SAFETY_CRITICAL if c in self.index}
+        safety = {c: probs[self.index[c]] for c in SAFETY_CRITICAL if c in self.index}
         cue_counts = {c: sum(1 for label, _ in feats.cues if label == c) for c in SAFETY_CRITICAL}
         best = max(safety, key=lambda c: (safety[c] + 0.1 * cue_counts[c], -PRECEDENCE[c]))
         if any(label == "DANGER" for label, _ in feats.cues):
@@ -253,11 +256,11 @@ class Classifier:
                 return better
         return category
 
-    def _urgent_category(self, category: str, probs: np.ndarray, urgency: float | None, reasons: list[str]) -> str:
+    def _urgent_category(self, category: str, probs: list[float], urgency: float | None, reasons: list[str]) -> str:
         """A message that reads as urgent belongs to a category that can be P1."""
         if urgency is None or category in P1_CATEGORIES or urgency < URGENT_SWITCH:
             return category
-        best = max(P1_CATEGORIES, key=lambda c: float(probs[self.index[c]]))
+        best = max(P1_CATEGORIES, key=lambda c: probs[self.index[c]])
         reasons.append(f"urgency {urgency:.2f}: read as {best}, not {category}")
         return best
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
-from thana.store.bulk import insert_many, new_ids, update_many
+from thana.store.bulk import insert_many, new_ids, one_of, update_many
 from thana.store.db import Database
 from thana.store.schema import outbox
 
@@ -118,3 +118,20 @@ def test_new_ids_are_free_ascending_and_the_tables_own_inserts_never_reuse_them(
 
 def _rows_in(conn) -> list[int]:
     return list(conn.execute(select(outbox.c.id).order_by(outbox.c.id)).scalars())
+
+
+def test_one_of_matches_exactly_what_in_would(db):
+    with db.engine.begin() as conn:
+        widest = "k" * outbox.c.idempotency_key.type.length
+        insert_many(conn, outbox, [_message("abc"), _message("abcdef"), _message("xyz"), _message(widest)])
+
+        def keys(values) -> list[str]:
+            query = select(outbox.c.idempotency_key).where(one_of(conn, outbox.c.idempotency_key, values))
+            return sorted(conn.execute(query).scalars())
+
+        assert keys(["abc", "xyz", "nothing"]) == ["abc", "xyz"]
+        assert keys({"abcdef"}) == ["abcdef"]
+        assert keys([]) == []
+        assert keys([widest + "more"]) == []  # longer than the column: no match, not one cut to fit
+        ids = list(conn.execute(select(outbox.c.id).order_by(outbox.c.id)).scalars())
+        assert list(conn.execute(select(outbox.c.id).where(one_of(conn, outbox.c.id, ids[1:]))).scalars()) == ids[1:]

@@ -715,3 +715,14 @@ def test_reports_of_one_event_in_one_batch_are_written_once_as_they_stay(db):
     assert [r["incident_id"] for r in rows] == [rows[0]["id"]] * 3
     assert [r["incident_latest"] for r in rows] == [None, None, True]
     assert rows[0]["id"] < rows[1]["id"] < rows[2]["id"]  # ids in the order the messages came
+
+
+def test_a_delayed_report_joining_an_earlier_one_stays_within_reach_of_later_reports(db):
+    """R, received before X though processed after it, joins X's new incident and is its newest: S,
+    400 m from R and 700 m from X, still meets the incident through R."""
+    run(db, [_fire("x", 19.0700, 72.8700, minutes=10)])
+    run(db, [_fire("r", 19.0727, 72.8700, minutes=5)])
+    run(db, [_fire("s", 19.0763, 72.8700, minutes=15)])
+    x, r, s = (case_for(db, e) for e in ("x", "r", "s"))
+    assert x["incident_id"] == r["incident_id"] == s["incident_id"] == x["id"]
+    assert [c["incident_latest"] for c in (x, r, s)] == [None, None, True]

@@ -665,10 +665,12 @@ class Pipeline:
 
 
 def _newest(found: list, fresh: list[incidents.Report], joined: dict[int, int]) -> set[int]:
-    """The newest report of each incident this batch added to (latest received; the larger id on a tie)."""
+    """The newest report of each incident this batch added to: its newest so far or a report of the batch,
+    whichever was received later (the larger id on a tie). An earlier report that only now joins one is
+    not a candidate: a delayed message joining it must stay within reach of later reports."""
     added_to = set(joined.values())
     newest: dict[int, tuple[datetime, int]] = {}
-    reports = [(row.id, joined.get(row.id, row.incident_id), row.received_at) for row in found]
+    reports = [(row.id, row.incident_id, row.received_at) for row in found if row.incident_latest]
     reports += [(r.case_id, joined.get(r.case_id), r.at) for r in fresh]
     for case_id, incident, at in reports:
         if incident in added_to:

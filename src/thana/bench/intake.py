@@ -18,7 +18,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select, text, true
 
 from thana.channels import IncomingMessage
 from thana.config import settings
@@ -61,13 +61,24 @@ UNIQUE = {
 }
 
 
+def _of_throughput(table):
+    """The rows of the throughput run: its messages (not the inbound-only ceiling's) and all else written."""
+    return inbound.c.external_id.like("throughput-%") if table is inbound else true()
+
+
 def _rows_ceiling(db: Database, n: int, batch: int) -> float:
     """Messages per second when the rows the pipeline committed for n messages are inserted again, plainly
     (the table's own INSERT, one transaction per batch of messages): the database's share of the work."""
     with db.engine.connect() as conn:
         written = {
-            table: [dict(r) for r in conn.execute(select(table).order_by(table.c.id)).mappings()] for table in WRITTEN
+            table: [
+                dict(r)
+                for r in conn.execute(select(table).where(_of_throughput(table)).order_by(table.c.id)).mappings()
+            ]
+            for table in WRITTEN
         }
+    if len(written[inbound]) != n:
+        raise RuntimeError(f"expected the {n} messages of the throughput run, found {len(written[inbound])}")
     for table, rows in written.items():
         for row in rows:
             del row["id"]  # the copy gets an id of its own; its references to cases stay as they were

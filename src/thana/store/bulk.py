@@ -13,7 +13,7 @@ import json
 from datetime import datetime
 
 import psycopg
-from sqlalchemy import JSON, DateTime, String, Table, any_, bindparam, func, literal, select, text, update
+from sqlalchemy import JSON, DateTime, String, Table, Text, any_, bindparam, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
@@ -82,7 +82,9 @@ def one_of(conn: Connection, column, values) -> ColumnElement[bool]:
     so the statement's text stays the same and the driver does not parse a new one for every batch."""
     values = list(values)
     if conn.dialect.name == "postgresql":
-        return column == any_(literal(values, ARRAY(column.type)))
+        # TEXT[], not VARCHAR(n)[]: the cast would cut a longer value to match a stored one.
+        element = Text() if isinstance(column.type, String) else column.type
+        return column == any_(literal(values, ARRAY(element)))
     return column.in_(values)
 
 

@@ -82,9 +82,7 @@ def one_of(conn: Connection, column, values) -> ColumnElement[bool]:
     so the statement's text stays the same and the driver does not parse a new one for every batch."""
     values = list(values)
     if conn.dialect.name == "postgresql":
-        # TEXT[], not VARCHAR(n)[]: the cast would cut a longer value to match a stored one.
-        element = Text() if isinstance(column.type, String) else column.type
-        return column == any_(literal(values, ARRAY(element)))
+        return column == any_(literal(values, ARRAY(_array_element(column))))
     return column.in_(values)
 
 
@@ -111,10 +109,13 @@ def _copies(conn: Connection) -> bool:
 
 
 def _array_type(column, conn: Connection) -> str:
-    # Text, not VARCHAR(n), so that a value too long is refused by the column rather than cut by the cast.
-    if isinstance(column.type, String):
-        return "TEXT[]"
-    return f"{column.type.compile(dialect=conn.dialect)}[]"
+    return f"{_array_element(column).compile(dialect=conn.dialect)}[]"
+
+
+def _array_element(column):
+    # Text, not VARCHAR(n): a cast to VARCHAR(n) cuts a longer value, which would then match or be stored
+    # cut; as text it is refused by the column, or matches nothing.
+    return Text() if isinstance(column.type, String) else column.type
 
 
 def _python_defaults(table: Table, given: list[str]) -> dict:

@@ -70,9 +70,13 @@ def update_many(conn: Connection, table: Table, rows: list[dict], key: str = "id
     arrays = ", ".join(f"CAST(:{n} AS {_array_type(table.c[n], conn)})" for n in names)
     assignments = ", ".join(f'"{n}" = v."{n}"' for n in columns)
     aliases = ", ".join(f'"{n}"' for n in names)
+    # The key's array a second time, as `= ANY`: the planner then finds the rows by the key's index. Joined
+    # to the unnest alone it guesses the unnest's size and, with statistics a little stale, hashes it
+    # against a scan of the whole table, every batch (4 ms at 10,000 rows, growing with the table).
     statement = text(
         f'UPDATE "{table.name}" AS t SET {assignments} '
-        f'FROM unnest({arrays}) AS v({aliases}) WHERE t."{key}" = v."{key}"'
+        f"FROM unnest({arrays}) AS v({aliases}) "
+        f'WHERE t."{key}" = v."{key}" AND t."{key}" = ANY(CAST(:{key} AS {_array_type(table.c[key], conn)}))'
     )
     conn.execute(statement, {n: [_aware(row[n]) for row in rows] for n in names})
 

@@ -352,7 +352,8 @@ def test_less_urgent_follow_up_never_lowers_the_priority(db):
 
 
 def test_urgent_follow_up_in_the_same_batch_raises_the_priority(db):
-    """A P3 theft and a P1 follow-up claimed in one batch: the case ends up P1."""
+    """A P3 theft and a P1 follow-up claimed in one batch: the case is written P1, with P1's due times, and
+    the raise is an event after the follow-up's."""
     run(
         db,
         [
@@ -362,6 +363,13 @@ def test_urgent_follow_up_in_the_same_batch_raises_the_priority(db):
     )
     [case] = fetch(db, cases)
     assert case["priority"] == "P1"
+    assert case["ack_due_at"] == NOW + timedelta(minutes=5)
+    assert case["action_due_at"] == NOW + timedelta(minutes=15)
+    assert case["escalate_at"] == NOW + timedelta(minutes=5)
+    events = events_of(db, case["id"])
+    assert [e["kind"] for e in events] == ["created", "message_added", "reprioritised"]
+    assert events[0]["after"]["priority"] == "P3"  # as triaged; the raise is its own event
+    assert (events[2]["before"], events[2]["after"]) == ({"priority": "P3"}, {"priority": "P1"})
 
 
 def test_two_follow_ups_in_one_batch_never_lower_the_priority(db):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Integer, String, and_, cast, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -474,9 +474,10 @@ class Pipeline:
                 joined[report.case_id] = incident
                 if other.incident_id is None and other.case_id not in joined:
                     joined[other.case_id] = incident  # an ungrouped report becomes its incident's first
-            nearby.add(replace(report, incident_id=joined.get(report.case_id)))
+            nearby.add(report._replace(incident_id=joined.get(report.case_id)))
         if not joined:
             return
+        found += self._newest_elsewhere(conn, found, joined)
         newest = _newest(found, fresh, joined)
         by_id = {row["id"]: row for row in rows}
         for case_id, incident in joined.items():
@@ -486,23 +487,20 @@ class Pipeline:
         self._update_earlier_reports(conn, found, joined, newest)
 
     def _incident_candidates(self, conn: Connection, fresh: list[incidents.Report]) -> list:
+        """Recent reports that may be of the same event as one of `fresh`: in the partial index's boxes round
+        them, and of a category in a band of latitude beside one of theirs (incidents.Nearby). A batch
+        spread over the city asks for one box round it all, and four in five of the reports in it are of
+        another category or too far north or south: the database leaves them out, not the worker."""
         since = min(r.at for r in fresh) - incidents.WINDOW
+        reach = [f"{category}:{band}" for category, band in incidents.Nearby.reach(fresh)]
+        band_of_case = (
+            cases.c.category + ":" + cast(func.floor(cases.c.lat / incidents.Nearby.BAND), Integer).cast(String)
+        )
         found: dict[int, tuple] = {}
         for box in _boxes(fresh):  # one query per box: each a range of the partial index
             query = (
-                select(
-                    cases.c.id,
-                    cases.c.incident_id,
-                    cases.c.category,
-                    cases.c.lat,
-                    cases.c.lon,
-                    cases.c.received_at,
-                    cases.c.summary,
-                    cases.c.incident_latest,
-                )
-                .where(
-                    box, INCIDENT_REACH, cases.c.received_at >= since, cases.c.category.in_({r.category for r in fresh})
-                )
+                select(*_CANDIDATE_COLUMNS)
+                .where(box, INCIDENT_REACH, cases.c.received_at >= since, one_of(conn, band_of_case, reach))
                 .order_by(cases.c.received_at.desc())
                 .limit(INCIDENT_CANDIDATES)
             )
@@ -510,11 +508,23 @@ class Pipeline:
         return sorted(found.values(), key=lambda row: row.received_at, reverse=True)[:INCIDENT_CANDIDATES]
 
     @staticmethod
-    def _update_earlier_reports(conn: Connection, found: list, joined: dict[int, int], newest: set[int]) -> None:
-        """Earlier reports that became the first of an incident, or stopped being the newest of theirs.
+    def _newest_elsewhere(conn: Connection, found: list, joined: dict[int, int]) -> list:
+        """The newest report so far of each incident the batch adds to, where the candidates lack it: the
+        event moved away from it. A report of the batch becomes the newest only if received later."""
+        added_to = set(joined.values())
+        seen = {row.incident_id for row in found if row.incident_latest}
+        missing = {row.incident_id for row in found if row.incident_id in added_to} - seen
+        if not missing:
+            return []
+        return conn.execute(
+            select(*_CANDIDATE_COLUMNS).where(
+                one_of(conn, cases.c.incident_id, missing), cases.c.incident_latest.is_(True)
+            )
+        ).all()
 
-        An incident keeps one newest report, the one later reports also meet. Its old newest is among the
-        candidates unless the event moved away from it: then it is looked up by the incident's id."""
+    @staticmethod
+    def _update_earlier_reports(conn: Connection, found: list, joined: dict[int, int], newest: set[int]) -> None:
+        """Earlier reports that became the first of an incident, or stopped being the newest of theirs."""
         added_to = set(joined.values())
         changes = {}
         for row in found:
@@ -523,19 +533,6 @@ class Pipeline:
             if incident in added_to and (incident != row.incident_id or latest != row.incident_latest):
                 changes[row.id] = {"id": row.id, "incident_id": incident, "incident_latest": latest}
         update_many(conn, cases, list(changes.values()))
-        existed = {row.incident_id for row in found if row.incident_id is not None}
-        seen_newest = {row.incident_id for row in found if row.incident_latest}
-        unseen = (existed & added_to) - seen_newest
-        if unseen:
-            conn.execute(
-                update(cases)
-                .where(
-                    cases.c.incident_id.in_(unseen),
-                    cases.c.incident_latest.is_(True),
-                    cases.c.id.not_in(newest),
-                )
-                .values(incident_latest=None)
-            )
 
     def _insert_events(self, conn: Connection, plans: list[Plan], now: datetime) -> None:
         actor = f"worker:{self.worker_id}"
@@ -691,6 +688,19 @@ class Pipeline:
             total += n
             batches += 1
         return total
+
+
+# What a report is compared with: incidents.Report's fields, then whether it is its incident's newest.
+_CANDIDATE_COLUMNS = (
+    cases.c.id,
+    cases.c.incident_id,
+    cases.c.category,
+    cases.c.lat,
+    cases.c.lon,
+    cases.c.received_at,
+    cases.c.summary,
+    cases.c.incident_latest,
+)
 
 
 def _newest(found: list, fresh: list[incidents.Report], joined: dict[int, int]) -> set[int]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from thana.triage.text import words
 
@@ -26,8 +26,7 @@ help sir police station near hai hain ka ki ke ko se me mein aur ahe aahe ani la
 )
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):  # a tuple: a batch builds hundreds, and a frozen dataclass is slow to build
     case_id: int
     incident_id: int | None
     category: str
@@ -66,14 +65,27 @@ class Nearby:
             self.add(report)
 
     def add(self, report: Report) -> None:
-        key = (report.category, math.floor(report.lat / self.BAND))
+        key = self.band(report.category, report.lat)
         self._bands.setdefault(key, []).append((self._count, report))
         self._count += 1
 
+    @classmethod
+    def band(cls, category: str, lat: float) -> tuple[str, int]:
+        return category, math.floor(lat / cls.BAND)
+
+    @classmethod
+    def reach(cls, reports: Iterable[Report]) -> set[tuple[str, int]]:
+        """The (category, band) of every report that may be within reach of one of `reports`."""
+        keys = set()
+        for report in reports:
+            category, band = cls.band(report.category, report.lat)
+            keys.update((category, band + step) for step in (-1, 0, 1))
+        return keys
+
     def around(self, report: Report) -> list[Report]:
         """The reports that may be within reach of `report`, in the order they were added."""
-        band = math.floor(report.lat / self.BAND)
-        found = [entry for b in (band - 1, band, band + 1) for entry in self._bands.get((report.category, b), ())]
+        category, band = self.band(report.category, report.lat)
+        found = [entry for b in (band - 1, band, band + 1) for entry in self._bands.get((category, b), ())]
         found.sort(key=lambda entry: entry[0])
         return [r for _, r in found]
 

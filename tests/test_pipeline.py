@@ -716,6 +716,19 @@ def test_a_report_where_a_moving_event_began_leaves_it_one_newest_report(db):
     assert [n for n in names if case_for(db, n)["incident_latest"]] == ["back"]
 
 
+def test_a_delayed_report_where_a_moving_event_began_leaves_the_newest_as_it_was(db):
+    """The event moved 1.8 km north; a report from its start, received before the last report there though
+    processed after it, joins through the first report. The newest, never among the candidates, is looked
+    up and stays the newest: it was received later."""
+    for k in range(5):
+        run(db, [_fire(f"walk{k}", 19.0700 + 0.0040 * k, 72.8700, minutes=5 * k)])
+    run(db, [_fire("late", 19.0701, 72.8701, minutes=15)])
+    first = case_for(db, "walk0")["id"]
+    names = [f"walk{k}" for k in range(5)] + ["late"]
+    assert {case_for(db, n)["incident_id"] for n in names} == {first}
+    assert [n for n in names if case_for(db, n)["incident_latest"]] == ["walk4"]
+
+
 def test_reports_of_one_event_in_one_batch_are_written_once_as_they_stay(db):
     """Three reports of a new fire in one batch: one incident named after the first, the last its newest."""
     run(db, [_fire("b1", 19.1500, 72.8500), _fire("b2", 19.1501, 72.8501, 1), _fire("b3", 19.1502, 72.8500, 2)])

@@ -44,7 +44,7 @@ from thana.store.schema import (
 )
 from thana.triage import Decision
 from thana.triage.model import get_model
-from thana.triage.taxonomy import more_urgent
+from thana.triage.taxonomy import BY_CODE, more_urgent
 
 log = logging.getLogger("thana.pipeline")
 SUMMARY_LIMIT = 280
@@ -740,6 +740,4 @@ def _box(south: float, north: float, west: float, east: float):
 
 
 def _sensitive(category: str) -> bool:
-    from thana.triage.taxonomy import BY_CODE
-
     return BY_CODE[category].sensitive

@@ -9,7 +9,6 @@ JSON null, as SQLAlchemy stores it).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import psycopg
@@ -18,6 +17,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
+
+from thana.store.db import json_text
 
 
 def insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
@@ -32,7 +33,7 @@ def insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
     given = list(rows[0])
     defaults = _python_defaults(table, given)
     names = given + list(defaults)
-    # In COPY's text format the server reads JSON from its text, as SQLAlchemy's json.dumps writes it.
+    # In COPY's text format the server reads JSON from its text, as the engine's serializer writes it.
     json_at = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
     time_at = [i for i, name in enumerate(names) if _is_time(table.c[name])]
     quoted = ", ".join(f'"{name}"' for name in names)
@@ -43,7 +44,7 @@ def insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
             for row in rows:
                 values = [row[name] for name in given] + [make() for make in defaults.values()]
                 for i in json_at:
-                    values[i] = json.dumps(values[i])
+                    values[i] = json_text(values[i])
                 for i in time_at:
                     _aware(values[i])
                 copy.write_row(values)

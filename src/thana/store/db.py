@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
@@ -18,6 +19,13 @@ _lock = threading.Lock()
 _databases: dict[str, Database] = {}
 
 
+def json_text(value) -> str:
+    """A JSON column's value as the database is sent it. orjson, as json.dumps would write it but for
+    spaces and non-ASCII letters kept as they are: the intake writes ten JSON values a message, and this
+    is a tenth of json.dumps's time."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 class Database:
     def __init__(self, url: str):
         self.url = url
@@ -26,10 +34,22 @@ class Database:
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            self.engine = create_engine(
+                url,
+                connect_args={"timeout": 30, "check_same_thread": False},
+                json_serializer=json_text,
+                json_deserializer=orjson.loads,
+            )
             _tune_sqlite(self.engine)
         else:
-            self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self.engine = create_engine(
+                url,
+                pool_size=10,
+                max_overflow=20,
+                pool_pre_ping=True,
+                json_serializer=json_text,
+                json_deserializer=orjson.loads,
+            )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -135,3 +135,18 @@ def test_one_of_matches_exactly_what_in_would(db):
         assert keys([widest + "more"]) == []  # longer than the column: no match, not one cut to fit
         ids = list(conn.execute(select(outbox.c.id).order_by(outbox.c.id)).scalars())
         assert list(conn.execute(select(outbox.c.id).where(one_of(conn, outbox.c.id, ids[1:]))).scalars()) == ids[1:]
+
+
+def test_sqlite_without_math_functions_gets_a_floor_that_agrees_with_sqlites():
+    """The incident lookup bands latitudes with floor(); an SQLite built without its math functions is
+    given one in Python, which must band every latitude as the built-in does (negatives, exact values)."""
+    import sqlite3
+
+    from thana.store.db import _floor
+
+    values = [-33.8688, -0.5, -0.0, 0.0, 0.5, 19.0760, 4242.0, 1e-12, None]
+    plain = sqlite3.connect(":memory:")
+    plain.create_function("py_floor", 1, _floor, deterministic=True)
+    for value in values:
+        built_in, ours = plain.execute("SELECT floor(?), py_floor(?)", (value, value)).fetchone()
+        assert ours == built_in, value

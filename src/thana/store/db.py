@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -86,6 +88,10 @@ def _tune_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        try:
+            cur.execute("SELECT floor(0.5)")  # the incident lookup's bands of latitude
+        except sqlite3.OperationalError:  # an SQLite built without its math functions
+            dbapi_conn.create_function("floor", 1, _floor, deterministic=True)
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -95,6 +101,10 @@ def _tune_sqlite(engine: Engine) -> None:
         # that only reads says so (execution option sqlite_read) and takes no lock.
         read_only = conn.get_execution_options().get("sqlite_read", False)
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _floor(x: float | None) -> float | None:
+    return None if x is None else float(math.floor(x))
 
 
 def get_database(url: str | None = None) -> Database:

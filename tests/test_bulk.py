@@ -150,3 +150,22 @@ def test_sqlite_without_math_functions_gets_a_floor_that_agrees_with_sqlites():
     for value in values:
         built_in, ours = plain.execute("SELECT floor(?), py_floor(?)", (value, value)).fetchone()
         assert ours == built_in, value
+
+
+def test_insert_many_stores_what_the_tables_own_insert_stores(db):
+    """Row for row, the same values and the same NULLs (a missing template is JSON null, as SQLAlchemy
+    writes it), whatever way the rows travel (binary COPY on PostgreSQL)."""
+    times = {"created_at": BEFORE, "next_attempt_at": BEFORE, "attempts": 3, "public": True}
+    with db.engine.begin() as conn:
+        insert_many(conn, outbox, [_message("copy", TEMPLATE) | times, _message("copy-null") | times])
+        conn.execute(outbox.insert(), [_message("plain", TEMPLATE) | times, _message("plain-null") | times])
+    by_key = {r["idempotency_key"]: r for r in _rows(db)}
+    for kind in ("", "-null"):
+        copied, inserted = by_key[f"copy{kind}"], by_key[f"plain{kind}"]
+        for column in outbox.c:
+            if column.name not in ("id", "idempotency_key"):
+                assert copied[column.name] == inserted[column.name], column.name
+    assert (by_key["copy"]["created_at"], by_key["copy"]["attempts"], by_key["copy"]["public"]) == (BEFORE, 3, True)
+    with db.engine.connect() as conn:
+        nulls = conn.execute(select(outbox.c.idempotency_key, outbox.c.template.is_(None)).order_by(outbox.c.id)).all()
+    assert [is_null for _, is_null in nulls[:2]] == [is_null for _, is_null in nulls[2:]]

@@ -12,8 +12,27 @@ from __future__ import annotations
 from datetime import datetime
 
 import psycopg
-from sqlalchemy import JSON, DateTime, String, Table, Text, any_, bindparam, func, literal, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from psycopg.types.json import Jsonb
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    any_,
+    bindparam,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
@@ -33,23 +52,43 @@ def insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
     given = list(rows[0])
     defaults = _python_defaults(table, given)
     names = given + list(defaults)
-    # In COPY's text format the server reads JSON from its text, as the engine's serializer writes it.
+    # Binary COPY: times go as numbers, not as text psycopg writes and the server reads back (isoformat
+    # was a tenth of the intake's COPY time). JSON goes as the engine's serializer writes it.
     json_at = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
     time_at = [i for i, name in enumerate(names) if _is_time(table.c[name])]
     quoted = ", ".join(f'"{name}"' for name in names)
-    statement = f'COPY "{table.name}" ({quoted}) FROM STDIN'
+    statement = f'COPY "{table.name}" ({quoted}) FROM STDIN (FORMAT BINARY)'
     cursor = conn.connection.driver_connection.cursor()
     try:
         with cursor, cursor.copy(statement) as copy:
+            copy.set_types([_binary_type(table.c[name], conn) for name in names])
             for row in rows:
                 values = [row[name] for name in given] + [make() for make in defaults.values()]
                 for i in json_at:
-                    values[i] = json_text(values[i])
+                    values[i] = Jsonb(values[i], dumps=json_text)  # None too: JSON null, as SQLAlchemy writes it
                 for i in time_at:
                     _aware(values[i])
                 copy.write_row(values)
     except psycopg.Error as error:  # as SQLAlchemy would raise it (IntegrityError on a conflict, …)
         raise DBAPIError.instance(statement, None, error, psycopg.Error, dialect=conn.dialect) from error
+
+
+_BINARY = {BigInteger: "int8", Integer: "int4", Boolean: "bool", Float: "float8", JSONB: "jsonb", JSON: "json"}
+
+
+def _binary_type(column, conn: Connection) -> str:
+    """The PostgreSQL type a column's values are sent as in binary COPY."""
+    kind = column.type.dialect_impl(conn.dialect)
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl
+    if isinstance(kind, String):
+        return "text"  # varchar's binary form is text's
+    if isinstance(kind, DateTime):
+        return "timestamptz" if kind.timezone else "timestamp"
+    for sqltype, name in _BINARY.items():
+        if isinstance(kind, sqltype):
+            return name
+    raise TypeError(f"no binary COPY type for {column} ({column.type})")
 
 
 def update_many(conn: Connection, table: Table, rows: list[dict], key: str = "id") -> None:

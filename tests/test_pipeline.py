@@ -653,6 +653,19 @@ def test_message_with_an_out_of_range_time_does_not_stop_processing(db):
     assert inbound_row(db, "future")["status"] != "pending"
 
 
+@pytest.mark.parametrize("lat, lon", [(1.0e8, 72.87), (float("nan"), 72.87), (19.07, float("inf")), (91.0, 72.87)])
+def test_a_position_that_is_no_place_is_kept_in_the_raw_payload_and_stops_nothing(db, lat, lon):
+    """A channel's lat 1e8 or NaN: stored without a position (the raw payload keeps what came), and two
+    such reports, of one fire, both become cases routed from their words."""
+    run(db, [msg("junk1", FIRE, lat=lat, lon=lon)])
+    run(db, [msg("junk2", FIRE, lat=lat, lon=lon, received_at=RECEIVED + timedelta(minutes=1))])
+    for name in ("junk1", "junk2"):
+        row = inbound_row(db, name)
+        assert (row["lat"], row["lon"]) == (None, None)
+        assert repr(lat) in row["raw"] and repr(lon) in row["raw"]
+        assert case_for(db, name)["routed_by"] != "coordinates"
+
+
 # -- incidents: many people, one event ---------------------------------------------------------------
 
 FIRE = "there is a big fire in the building near the market, smoke everywhere, people trapped"

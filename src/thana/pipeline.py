@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, and_, cast, func, select, update
+from sqlalchemy import Integer, String, and_, case, cast, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -27,6 +27,7 @@ from thana.cases import CLOSED_STATUSES, incidents, lifecycle
 from thana.cases.acknowledgement import acknowledgement
 from thana.cases.routing import Ownership, Route, ownership, route
 from thana.config import settings
+from thana.force.geo import is_position
 from thana.force.locate import locator_for
 from thana.force.model import Force
 from thana.store.bulk import insert_many, new_ids, one_of, update_many
@@ -460,7 +461,7 @@ class Pipeline:
                 (p.row["text"] or "")[:SUMMARY_LIMIT],  # what is kept of the others: their summary
             )
             for p in new
-            if p.route and p.route.lat is not None and p.decision.category not in incidents.NOT_INCIDENTS
+            if p.route and is_position(p.route.lat, p.route.lon) and p.decision.category not in incidents.NOT_INCIDENTS
         ]
         if not fresh:
             return
@@ -493,9 +494,9 @@ class Pipeline:
         another category or too far north or south: the database leaves them out, not the worker."""
         since = min(r.at for r in fresh) - incidents.WINDOW
         reach = [f"{category}:{band}" for category, band in incidents.Nearby.reach(fresh)]
-        band_of_case = (
-            cases.c.category + ":" + cast(func.floor(cases.c.lat / incidents.Nearby.BAND), Integer).cast(String)
-        )
+        # (a latitude stored before positions were checked must not overflow the cast and stop the intake)
+        band = cast(func.floor(cases.c.lat / incidents.Nearby.BAND), Integer).cast(String)
+        band_of_case = case((cases.c.lat.between(-90, 90), cases.c.category + ":" + band))
         found: dict[int, tuple] = {}
         for box in _boxes(fresh):  # one query per box: each a range of the partial index
             query = (

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from thana.force.geo import is_position
+
 CHANNELS = ("x", "whatsapp", "sms", "web", "open311", "file")
 TEXT_LIMIT = 4000  # characters kept for display; the raw payload keeps everything
 MAX_PAYLOAD_BYTES = 1_000_000
@@ -35,8 +37,10 @@ class IncomingMessage:
         """The inbound_messages row: display text cut at TEXT_LIMIT, the raw payload whole."""
         text = storable(self.text or "")
         raw = storable(self.raw) if self.raw is not None else None
-        if raw is None and len(text) > TEXT_LIMIT:
-            raw = json.dumps({"text": text}, ensure_ascii=False)  # the whole text is kept somewhere
+        placed = is_position(self.lat, self.lon)  # else a channel sent what is no place: kept in the raw only
+        if raw is None and (len(text) > TEXT_LIMIT or not placed and (self.lat, self.lon) != (None, None)):
+            # the whole text, and a position given, are kept somewhere
+            raw = json.dumps({"text": text, "lat": repr(self.lat), "lon": repr(self.lon)}, ensure_ascii=False)
         return {
             "channel": self.channel,
             "external_id": storable(self.external_id),
@@ -45,8 +49,8 @@ class IncomingMessage:
             "sender_name": storable(self.sender_name) if self.sender_name else self.sender_name,
             "text": text[:TEXT_LIMIT],
             "text_truncated": len(text) > TEXT_LIMIT,
-            "lat": self.lat,
-            "lon": self.lon,
+            "lat": self.lat if placed else None,
+            "lon": self.lon if placed else None,
             "media": self.media or None,
             "addressed_to": self.addressed_to,
             "thread_id": self.thread_id,

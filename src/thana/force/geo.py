@@ -22,6 +22,14 @@ KM_PER_DEG_LAT = 110.574
 KM_PER_DEG_LON_EQUATOR = 111.320
 
 
+def is_position(lat: float | None, lon: float | None) -> bool:
+    """A latitude and longitude that can be a place on Earth (NaN, infinities and 1e8 cannot)."""
+    try:
+        return math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
+    except TypeError:
+        return False
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     unit_id: str

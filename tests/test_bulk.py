@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 import pytest
@@ -137,9 +138,11 @@ def test_one_of_matches_exactly_what_in_would(db):
         assert list(conn.execute(select(outbox.c.id).where(one_of(conn, outbox.c.id, ids[1:]))).scalars()) == ids[1:]
 
 
-def test_sqlite_without_math_functions_gets_a_floor_that_agrees_with_sqlites():
-    """The incident lookup bands latitudes with floor(); an SQLite built without its math functions is
-    given one in Python, which must band every latitude as the built-in does (negatives, exact values)."""
+def test_sqlite_without_math_functions_gets_a_floor_that_bands_as_python_does():
+    """The incident lookup bands latitudes with floor() in SQL and math.floor in Python; an SQLite built
+    without its math functions is given one, which must agree (negatives, exact values, NULL), and so
+    must the built-in where there is one."""
+    import math
     import sqlite3
 
     from thana.store.db import _floor
@@ -147,9 +150,33 @@ def test_sqlite_without_math_functions_gets_a_floor_that_agrees_with_sqlites():
     values = [-33.8688, -0.5, -0.0, 0.0, 0.5, 19.0760, 4242.0, 1e-12, None]
     plain = sqlite3.connect(":memory:")
     plain.create_function("py_floor", 1, _floor, deterministic=True)
+    try:
+        plain.execute("SELECT floor(1.5)")
+        built_in = True
+    except sqlite3.OperationalError:
+        built_in = False
     for value in values:
-        built_in, ours = plain.execute("SELECT floor(?), py_floor(?)", (value, value)).fetchone()
-        assert ours == built_in, value
+        expected = None if value is None else math.floor(value)
+        ours = plain.execute("SELECT py_floor(?)", (value,)).fetchone()[0]
+        assert ours == expected, value
+        if built_in:
+            assert plain.execute("SELECT floor(?)", (value,)).fetchone()[0] == expected, value
+
+
+def test_json_that_orjson_refuses_is_still_stored_and_read(db):
+    """A payload's 20-digit media id or a float subclass was stored by json.dumps; it still is. NaN,
+    which json.dumps wrote, is still read."""
+    import numpy as np
+
+    from thana.store.db import json_text, json_value
+
+    odd = {"params": [2**64, np.float64(0.25)]}
+    with db.engine.begin() as conn:
+        insert_many(conn, outbox, [_message("odd", odd)])
+    [row] = _rows(db)
+    assert row["template"] == {"params": [2**64, 0.25]}
+    assert json_value(json_text({"a": [1, "२"]})) == {"a": [1, "२"]}
+    assert math.isnan(json_value('{"x": NaN}')["x"])
 
 
 def test_insert_many_stores_what_the_tables_own_insert_stores(db):

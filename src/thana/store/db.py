@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 import threading
@@ -24,8 +25,20 @@ _databases: dict[str, Database] = {}
 def json_text(value) -> str:
     """A JSON column's value as the database is sent it. orjson, as json.dumps would write it but for
     spaces and non-ASCII letters kept as they are: the intake writes ten JSON values a message, and this
-    is a tenth of json.dumps's time."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    is a tenth of json.dumps's time. What orjson refuses and json.dumps took (an integer past 64 bits in
+    a payload, a float subclass) is still stored, by json.dumps."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+def json_value(text: str):
+    """A JSON column's value as read: orjson, or json for what orjson refuses (NaN, written by json.dumps)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 class Database:
@@ -40,7 +53,7 @@ class Database:
                 url,
                 connect_args={"timeout": 30, "check_same_thread": False},
                 json_serializer=json_text,
-                json_deserializer=orjson.loads,
+                json_deserializer=json_value,
             )
             _tune_sqlite(self.engine)
         else:
@@ -50,7 +63,7 @@ class Database:
                 max_overflow=20,
                 pool_pre_ping=True,
                 json_serializer=json_text,
-                json_deserializer=orjson.loads,
+                json_deserializer=json_value,
             )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 

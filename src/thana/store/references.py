@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from thana.store.db import Database
 from thana.store.schema import reference_counters
 
-BLOCK = 1000  # a batch takes up to 200: a block lasts a worker several batches, not one
+BLOCK = 500  # a batch takes up to 200: a block lasts a worker a few batches, not one
 
 
 def format_reference(prefix: str, year: int, number: int) -> str:

@@ -717,29 +717,24 @@ def test_an_event_that_moves_stays_one_incident(db):
     assert [case_for(db, f"move{k}")["incident_id"] for k in range(4)] == [first] * 4
 
 
-def test_a_report_where_a_moving_event_began_leaves_it_one_newest_report(db):
-    """The event moved 1.8 km north, beyond the lookup around its start: a new report at the start joins it
-    through its first report, becomes its newest, and the old newest (never among the candidates) is not."""
+@pytest.mark.parametrize(
+    "minutes, newest",
+    [
+        pytest.param(30, "start", id="a new report there becomes the newest"),
+        pytest.param(15, "walk4", id="a delayed report there leaves the newest as it was"),
+    ],
+)
+def test_a_report_where_a_moving_event_began_leaves_it_one_newest_report(db, minutes, newest):
+    """The event moved 1.8 km north, beyond the lookup around its start. A report at the start joins it
+    through its first report; the old newest, never among the candidates, is looked up by the incident's
+    id, and whichever was received later is the one newest report."""
     for k in range(5):
         run(db, [_fire(f"walk{k}", 19.0700 + 0.0040 * k, 72.8700, minutes=5 * k)])
-    run(db, [_fire("back", 19.0701, 72.8701, minutes=30)])
+    run(db, [_fire("start", 19.0701, 72.8701, minutes=minutes)])
     first = case_for(db, "walk0")["id"]
-    names = [f"walk{k}" for k in range(5)] + ["back"]
+    names = [f"walk{k}" for k in range(5)] + ["start"]
     assert {case_for(db, n)["incident_id"] for n in names} == {first}
-    assert [n for n in names if case_for(db, n)["incident_latest"]] == ["back"]
-
-
-def test_a_delayed_report_where_a_moving_event_began_leaves_the_newest_as_it_was(db):
-    """The event moved 1.8 km north; a report from its start, received before the last report there though
-    processed after it, joins through the first report. The newest, never among the candidates, is looked
-    up and stays the newest: it was received later."""
-    for k in range(5):
-        run(db, [_fire(f"walk{k}", 19.0700 + 0.0040 * k, 72.8700, minutes=5 * k)])
-    run(db, [_fire("late", 19.0701, 72.8701, minutes=15)])
-    first = case_for(db, "walk0")["id"]
-    names = [f"walk{k}" for k in range(5)] + ["late"]
-    assert {case_for(db, n)["incident_id"] for n in names} == {first}
-    assert [n for n in names if case_for(db, n)["incident_latest"]] == ["walk4"]
+    assert [n for n in names if case_for(db, n)["incident_latest"]] == [newest]
 
 
 def test_reports_of_one_event_in_one_batch_are_written_once_as_they_stay(db):

@@ -212,17 +212,17 @@ class Pipeline:
             if p.case_index is not None:
                 p.case_id = case_ids[p.case_index]
         raises = self._priority_raises(plans)
+        raised = {p.case_id: after for p, _, after in raises}  # a case's last raise is its highest
         if new:
             rows = self._case_rows(conn, new, now)
             self._group_incidents(conn, new, rows)
-            raised = {p.case_id: after for p, _, after in raises}
             for row in rows:
                 if row["id"] in raised:
-                    row.update(self._raised(raised[row["id"]], now))
+                    row.update(self._raised(raised.pop(row["id"]), now))
             insert_many(conn, cases, rows)
         self._insert_events(conn, plans, now)
         self._queue_acknowledgements(conn, new, now)
-        self._reprioritise(conn, raises, set(case_ids), now)
+        self._reprioritise(conn, raises, raised, now)  # `raised` now holds only cases of earlier batches
         update_many(
             conn,
             inbound,
@@ -652,13 +652,10 @@ class Pipeline:
             "escalation_level": 0,
         }
 
-    def _reprioritise(self, conn: Connection, raises: list, inserted: set[int], now: datetime) -> None:
-        """Cases written before this batch take their raised priority here (the batch's own new cases were
-        inserted with it); every raise is an event."""
-        final = {p.case_id: after for p, _, after in raises}  # the last raise is the highest
-        update_many(
-            conn, cases, [{"id": i} | self._raised(after, now) for i, after in final.items() if i not in inserted]
-        )
+    def _reprioritise(self, conn: Connection, raises: list, earlier: dict[int, str], now: datetime) -> None:
+        """Cases of earlier batches take their raised priority here (the batch's own new cases were inserted
+        with it); every raise is an event."""
+        update_many(conn, cases, [{"id": i} | self._raised(after, now) for i, after in earlier.items()])
         actor = f"worker:{self.worker_id}"
         insert_many(
             conn,

@@ -38,9 +38,11 @@ class IncomingMessage:
         text = storable(self.text or "")
         raw = storable(self.raw) if self.raw is not None else None
         placed = is_position(self.lat, self.lon)  # else a channel sent what is no place: kept in the raw only
-        if raw is None and (len(text) > TEXT_LIMIT or not placed and (self.lat, self.lon) != (None, None)):
-            # the whole text, and a position given, are kept somewhere
-            raw = json.dumps({"text": text, "lat": repr(self.lat), "lon": repr(self.lon)}, ensure_ascii=False)
+        kept = {"text": text}  # when there is no raw payload, the whole text and a position that is no place
+        if not placed and (self.lat, self.lon) != (None, None):
+            kept |= {"lat": repr(self.lat), "lon": repr(self.lon)}
+        if raw is None and (len(text) > TEXT_LIMIT or len(kept) > 1):
+            raw = json.dumps(kept, ensure_ascii=False)
         return {
             "channel": self.channel,
             "external_id": storable(self.external_id),

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from thana.channels import CHANNELS, IncomingMessage, PayloadError
+from thana.force.geo import is_position
 
 
 def parse_line(line: str) -> IncomingMessage:
@@ -30,8 +30,8 @@ def parse_line(line: str) -> IncomingMessage:
     lat, lon = data.get("lat"), data.get("lon")
     if (lat is None) != (lon is None):
         raise PayloadError("lat and lon go together")
-    numbers_ok = lat is None or all(isinstance(v, int | float) and math.isfinite(v) for v in (lat, lon))
-    if not numbers_ok or (lat is not None and (abs(lat) > 90 or abs(lon) > 180)):
+    numbers = all(isinstance(v, int | float) for v in (lat, lon))
+    if lat is not None and not (numbers and is_position(lat, lon)):
         raise PayloadError("lat must be -90..90 and lon -180..180")
     received = data.get("received_at")
     if received is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ from rich.markup import escape
 
 from thana.cli.common import ForceOption, JsonOption, console, fail, load_force, print_json
 from thana.config import settings
+from thana.force.geo import is_position
 from thana.force.locate import FindResult, locator_for
 from thana.force.model import CHANNEL_LABELS, Force
 
@@ -35,7 +35,7 @@ def find(
     if lat is not None and lon is not None:
         if query:
             fail("give a QUERY or --lat/--lon, not both")
-        if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        if not is_position(lat, lon):
             fail("--lat must be within -90..90 and --lon within -180..180")
         result = locator.at(lat, lon)
     elif query is not None and query.strip():

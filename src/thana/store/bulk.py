@@ -54,14 +54,15 @@ def insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
     names = given + list(defaults)
     # Binary COPY: times go as numbers, not as text psycopg writes and the server reads back (isoformat
     # was a tenth of the intake's COPY time). JSON goes as the engine's serializer writes it.
-    json_at = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
-    time_at = [i for i, name in enumerate(names) if _is_time(table.c[name])]
+    types = [_binary_type(table.c[name], conn) for name in names]
+    json_at = [i for i, kind in enumerate(types) if kind in ("json", "jsonb")]
+    time_at = [i for i, kind in enumerate(types) if kind.startswith("timestamp")]
     quoted = ", ".join(f'"{name}"' for name in names)
     statement = f'COPY "{table.name}" ({quoted}) FROM STDIN (FORMAT BINARY)'
     cursor = conn.connection.driver_connection.cursor()
     try:
         with cursor, cursor.copy(statement) as copy:
-            copy.set_types([_binary_type(table.c[name], conn) for name in names])
+            copy.set_types(types)
             for row in rows:
                 values = [row[name] for name in given] + [make() for make in defaults.values()]
                 for i in json_at:
@@ -174,11 +175,6 @@ def _python_defaults(table: Table, given: list[str]) -> dict:
         elif default.is_callable:
             out[column.name] = lambda make=default.arg: make(None)
     return out
-
-
-def _is_time(column) -> bool:
-    kind = column.type
-    return isinstance(getattr(kind, "impl_instance", kind), DateTime)
 
 
 def _aware(value):

@@ -41,6 +41,9 @@ def json_value(text: str):
         return json.loads(text)
 
 
+JSON_CODEC = {"json_serializer": json_text, "json_deserializer": json_value}  # both engines
+
+
 class Database:
     def __init__(self, url: str):
         self.url = url
@@ -49,22 +52,10 @@ class Database:
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(
-                url,
-                connect_args={"timeout": 30, "check_same_thread": False},
-                json_serializer=json_text,
-                json_deserializer=json_value,
-            )
+            self.engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **JSON_CODEC)
             _tune_sqlite(self.engine)
         else:
-            self.engine = create_engine(
-                url,
-                pool_size=10,
-                max_overflow=20,
-                pool_pre_ping=True,
-                json_serializer=json_text,
-                json_deserializer=json_value,
-            )
+            self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **JSON_CODEC)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
